@@ -1,0 +1,87 @@
+// The Backbone is everything a node shares with other nodes: the fan-out log, retained
+// messages, persistent session records and the queues of parked sessions. Two
+// implementations (memory, Redis) are held to one contract suite (test/contract.ts);
+// nothing above this interface knows which one runs. Every method is async.
+
+import type { Message, QoS } from './message.js';
+
+export interface SubscriptionRecord {
+  filter: string;
+  qos: QoS;
+  /** Protocol options that travel with the subscription (MQTT 5 no-local etc.). */
+  options?: Record<string, unknown>;
+}
+
+/** What survives a persistent session's disconnect. */
+export interface SessionRecord {
+  clientId: string;
+  /** Node that owns (or last owned) the session. */
+  ownerNode: string;
+  /** Bumped by every claim; a save with a stale generation is refused. */
+  generation: number;
+  /** Epoch ms after which the session may be discarded; null means never. */
+  expiresAtMs: number | null;
+  subscriptions: SubscriptionRecord[];
+  /** Protocol-owned state (MQTT: packet ids in flight); opaque to the backbone. */
+  protocolState?: unknown;
+}
+
+export interface ClaimResult {
+  generation: number;
+  /** The record as it stood before the claim, if there was one and it had not expired. */
+  previous?: SessionRecord;
+}
+
+export interface SessionStore {
+  /** Atomically take ownership of `clientId` for `nodeId`: bumps the generation. */
+  claim(clientId: string, nodeId: string, nowMs: number): Promise<ClaimResult>;
+  load(clientId: string): Promise<SessionRecord | undefined>;
+  /** Stores `record` unless a later claim has happened; returns false when refused. */
+  save(record: SessionRecord): Promise<boolean>;
+  /** Deletes the record (and its queue) unless a later claim has happened. */
+  delete(clientId: string, generation: number): Promise<boolean>;
+}
+
+export interface QueuePushResult {
+  length: number;
+  /** Oldest messages dropped to keep the queue within its bound. */
+  dropped: number;
+}
+
+/** Capped FIFO of QoS>0 messages kept for a parked session. */
+export interface QueueStore {
+  push(clientId: string, message: Message, maxLength: number): Promise<QueuePushResult>;
+  /** Removes and returns up to `max` messages, oldest first. */
+  take(clientId: string, max: number): Promise<Message[]>;
+  length(clientId: string): Promise<number>;
+  clear(clientId: string): Promise<void>;
+}
+
+export interface RetainedStore {
+  /** Stores the message as the retained one for its topic; an empty payload clears it. */
+  set(message: Message): Promise<void>;
+  get(topic: string): Promise<Message | undefined>;
+  /** Every topic that currently has a retained message. */
+  topics(): Promise<string[]>;
+}
+
+export type RemoteMessageHandler = (message: Message) => void;
+
+export interface Backbone {
+  readonly kind: string;
+  readonly nodeId: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** False while the shared store cannot be reached. */
+  isReady(): boolean;
+  /**
+   * Appends messages to the fan-out log. Resolves once they are stored
+   * ("acknowledged means stored"). A node delivers its own messages locally itself;
+   * the handler given to `onRemote` sees only other nodes' messages.
+   */
+  append(messages: Message[]): Promise<void>;
+  onRemote(handler: RemoteMessageHandler): void;
+  readonly retained: RetainedStore;
+  readonly sessions: SessionStore;
+  readonly queues: QueueStore;
+}
