@@ -1,3 +1,10 @@
-export * from './message.js';
 export * from './backbone.js';
-export { MemoryBackbone, type MemoryBackboneOptions } from './memory/memory-backbone.js';
+export {
+  type FailureSwitches,
+  MemoryBackbone,
+  type MemoryBackboneOptions,
+  MemoryHub,
+  MemoryLog,
+  type MemoryLogMember,
+} from './memory/memory-backbone.js';
+export * from './message.js';

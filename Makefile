@@ -1,0 +1,46 @@
+# EdgeMQ: `make run` starts one node, `make test` runs every test. Both install what
+# they need first (npm packages; for tests, Debian's chromium for the browser test).
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+
+NODE_MAJOR_REQUIRED := 20
+APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
+
+.PHONY: run build test deps system-test-deps lint bench config-table clean
+
+node_modules/.package-lock.json: package.json package-lock.json $(wildcard */*/package.json)
+	@node -e 'const m=+process.versions.node.split(".")[0]; if (m!==$(NODE_MAJOR_REQUIRED)) { console.error("EdgeMQ needs Node.js $(NODE_MAJOR_REQUIRED) (uWebSockets.js ships binaries per Node ABI); found " + process.version); process.exit(1) }'
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+deps: node_modules/.package-lock.json
+
+build: deps
+	npx tsc -b
+
+run: build
+	bin/edgemq $(ARGS)
+
+# Debian packages the tests drive: chromium for the browser page test.
+system-test-deps:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  echo "installing Debian packages for tests: chromium"; \
+	  $(APT_GET) update -qq && $(APT_GET) install -y -qq --no-install-recommends chromium >/dev/null; \
+	fi
+
+test: build system-test-deps
+	npx biome check .
+	node scripts/config-table.mjs --check README.md
+	npx vitest run
+
+lint: deps
+	npx biome check .
+
+bench: build
+	node apps/bench/dist/main.js $(ARGS)
+
+config-table: build
+	node scripts/config-table.mjs README.md
+
+clean:
+	npx tsc -b --clean

@@ -1,0 +1,46 @@
+// The HTTP endpoints of a node: health and readiness for load balancers and tests, and
+// the browser page (with its MQTT.js bundle) served by the node itself.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { type HttpRoute, json } from '@edgemq/transport';
+
+export interface NodeStatus {
+  nodeId: string;
+  ports: { http: number; mqtt: number };
+  ready: boolean;
+  backbone: string;
+  connections: number;
+  sessions: number;
+  subscriptions: number;
+  counters: Record<string, number>;
+}
+
+export function httpRoutes(status: () => NodeStatus): HttpRoute[] {
+  const page = readFileSync(new URL('../static/index.html', import.meta.url));
+  const mqttBundle = readFileSync(createRequire(import.meta.url).resolve('mqtt/dist/mqtt.min'));
+  return [
+    { method: 'get', path: '/healthz', handle: () => json(200, { status: 'ok', ...status() }) },
+    {
+      method: 'get',
+      path: '/readyz',
+      handle: () => {
+        const s = status();
+        return json(s.ready ? 200 : 503, { ready: s.ready, backbone: s.backbone });
+      },
+    },
+    {
+      method: 'get',
+      path: '/',
+      handle: () => ({ status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: page }),
+    },
+    {
+      method: 'get',
+      path: '/vendor/mqtt.min.js',
+      handle: () => ({
+        status: 200,
+        headers: { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'max-age=3600' },
+        body: mqttBundle,
+      }),
+    },
+  ];
+}

@@ -1,0 +1,93 @@
+// The in-process backbone: the embedded default for a single node with no Redis. On its own
+// hub it stores no log (nobody else reads it) and its `onRemote` handlers are never called.
+// Several instances given one MemoryHub act as several nodes on one Redis: an append on one
+// reaches the `onRemote` handlers of every other started instance, and sessions, queues and
+// retained messages are shared. See failures.ts for failure injection (`backbone.failures`).
+
+import { randomBytes } from 'node:crypto';
+import type { Backbone, RemoteMessageHandler } from '../backbone.js';
+import type { Message } from '../message.js';
+import { copyMessage } from './copy.js';
+import { createFailureSwitches, type FailureSwitches, injectedFailure } from './failures.js';
+import { MemoryHub } from './memory-hub.js';
+import type { MemoryLogMember } from './memory-log.js';
+import { MemoryQueues } from './memory-queues.js';
+import { MemoryRetained } from './memory-retained.js';
+import { MemorySessions } from './memory-sessions.js';
+
+export type { FailureSwitches } from './failures.js';
+export { MemoryHub } from './memory-hub.js';
+export { MemoryLog, type MemoryLogMember } from './memory-log.js';
+
+export interface MemoryBackboneOptions {
+  /** This node's id; random when omitted. */
+  nodeId?: string;
+  /** Shared state of a cluster; share one hub between instances to simulate several nodes. */
+  hub?: MemoryHub;
+  /** Called when an `onRemote` handler throws; defaults to console.error. */
+  onHandlerError?: (error: unknown, message: Message) => void;
+}
+
+export class MemoryBackbone implements Backbone {
+  readonly kind = 'memory';
+  readonly nodeId: string;
+  readonly hub: MemoryHub;
+  /** Failure-injection switches (see failures.ts). */
+  readonly failures: FailureSwitches = createFailureSwitches();
+  readonly retained: MemoryRetained;
+  readonly sessions: MemorySessions;
+  readonly queues: MemoryQueues;
+
+  readonly #handlers: RemoteMessageHandler[] = [];
+  readonly #member: MemoryLogMember = { deliver: (message) => this.#dispatch(message) };
+  readonly #onHandlerError: (error: unknown, message: Message) => void;
+  #started = false;
+
+  constructor(options: MemoryBackboneOptions = {}) {
+    this.nodeId = options.nodeId ?? `memory-${randomBytes(4).toString('hex')}`;
+    this.hub = options.hub ?? new MemoryHub();
+    this.#onHandlerError =
+      options.onHandlerError ??
+      ((error) => console.error(`[backbone:memory ${this.nodeId}] onRemote handler threw`, error));
+    this.retained = new MemoryRetained(this.hub, this.failures);
+    this.sessions = new MemorySessions(this.hub, this.failures);
+    this.queues = new MemoryQueues(this.hub, this.failures);
+  }
+
+  async start(): Promise<void> {
+    if (this.#started) return;
+    this.#started = true;
+    this.hub.log.join(this.#member);
+  }
+
+  async stop(): Promise<void> {
+    if (!this.#started) return;
+    this.#started = false;
+    this.hub.log.leave(this.#member);
+  }
+
+  isReady(): boolean {
+    return this.#started && this.failures.ready;
+  }
+
+  async append(messages: Message[]): Promise<void> {
+    if (this.failures.append) throw injectedFailure('append');
+    this.hub.log.append(this.#member, messages);
+  }
+
+  onRemote(handler: RemoteMessageHandler): void {
+    this.#handlers.push(handler);
+  }
+
+  #dispatch(message: Message): void {
+    // Each handler gets its own copy, taken before any handler runs.
+    const copies = this.#handlers.map((_, index) => (index === 0 ? message : copyMessage(message)));
+    this.#handlers.forEach((handler, index) => {
+      try {
+        handler(copies[index]);
+      } catch (error) {
+        this.#onHandlerError(error, message);
+      }
+    });
+  }
+}

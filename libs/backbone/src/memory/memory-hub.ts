@@ -1,0 +1,26 @@
+// The state that nodes of one cluster share: log readers, session records, parked-session
+// queues and retained messages. It stands for one Redis. Each MemoryBackbone makes its own
+// hub unless given one; several backbones on one hub behave like several nodes on one
+// Redis, which is how the contract suite tests cross-node behaviour in one process.
+//
+// Only the memory stores touch these maps. Every value in them is a private copy.
+
+import type { SessionRecord } from '../backbone.js';
+import type { Message } from '../message.js';
+import { MemoryLog } from './memory-log.js';
+
+export class MemoryHub {
+  readonly log = new MemoryLog();
+  /** Session records by client id. */
+  readonly sessions = new Map<string, SessionRecord>();
+  /**
+   * Latest generation claimed per client id. Outlives the record (delete, expiry) so that
+   * generations never repeat and a stale owner stays fenced off. One number per client id
+   * ever claimed: the price of that guarantee.
+   */
+  readonly generations = new Map<string, number>();
+  /** Parked-session queues by client id, oldest first; absent when empty. */
+  readonly queues = new Map<string, Message[]>();
+  /** Retained messages by topic. */
+  readonly retained = new Map<string, Message>();
+}

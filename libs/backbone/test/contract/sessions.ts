@@ -1,0 +1,175 @@
+// Contract: session records. A claim atomically bumps the generation and takes ownership;
+// saves and deletes from an owner that a later claim has replaced are refused; an expired
+// record is discarded (with its queue) by the next claim.
+
+import { beforeEach, expect, it } from 'vitest';
+import type { SessionRecord } from '../../src/backbone.js';
+import { type ContractContext, message } from './fixture.js';
+
+export function sessionContract(fx: ContractContext): void {
+  const id = (name = 'c') => `${fx.prefix}-${name}`;
+  // Expiry times lie ahead of the wall clock, so a store that also lets records expire in
+  // real time (Redis PEXPIREAT) keeps them during the test; `nowMs` moves past them instead.
+  let expiresAtMs = 0;
+  beforeEach(() => {
+    expiresAtMs = Date.now() + 10 * 60_000;
+  });
+
+  const record = (clientId: string, generation: number, ownerNode: string): SessionRecord => ({
+    clientId,
+    ownerNode,
+    generation,
+    expiresAtMs,
+    subscriptions: [
+      { filter: 'a/+/c', qos: 1 },
+      { filter: '$share/g/x/#', qos: 2, options: { noLocal: true, retainHandling: 1 } },
+    ],
+    protocolState: { nextPacketId: 7, inflight: [1, 2, 3], flags: { clean: false }, note: null },
+  });
+
+  it('loads nothing for an unknown client', async () => {
+    expect(await fx.a.sessions.load(id())).toBeUndefined();
+  });
+
+  it('first claim: generation 1, no previous, the claiming node owns an empty record', async () => {
+    const claim = await fx.a.sessions.claim(id(), fx.a.nodeId, Date.now());
+    expect(claim).toEqual({ generation: 1 });
+    expect(claim.previous).toBeUndefined();
+    expect(await fx.b.sessions.load(id())).toEqual({
+      clientId: id(),
+      ownerNode: fx.a.nodeId,
+      generation: 1,
+      expiresAtMs: null,
+      subscriptions: [],
+    });
+  });
+
+  it('saved records load from both nodes', async () => {
+    await fx.a.sessions.claim(id(), fx.a.nodeId, Date.now());
+    const saved = record(id(), 1, fx.a.nodeId);
+    expect(await fx.a.sessions.save(saved)).toBe(true);
+    expect(await fx.a.sessions.load(id())).toEqual(saved);
+    expect(await fx.b.sessions.load(id())).toEqual(saved);
+  });
+
+  it('takeover: the next claim bumps the generation, returns the previous record, keeps its state', async () => {
+    await fx.a.sessions.claim(id(), fx.a.nodeId, Date.now());
+    const saved = record(id(), 1, fx.a.nodeId);
+    await fx.a.sessions.save(saved);
+    const claim = await fx.b.sessions.claim(id(), fx.b.nodeId, Date.now());
+    expect(claim).toEqual({ generation: 2, previous: saved });
+    expect(await fx.a.sessions.load(id())).toEqual({ ...saved, ownerNode: fx.b.nodeId, generation: 2 });
+    expect((await fx.a.sessions.claim(id(), fx.a.nodeId, Date.now())).generation).toBe(3);
+  });
+
+  it('refuses a save from a stale generation and keeps the newer record', async () => {
+    await fx.a.sessions.claim(id(), fx.a.nodeId, Date.now());
+    await fx.b.sessions.claim(id(), fx.b.nodeId, Date.now());
+    expect(await fx.a.sessions.save(record(id(), 1, fx.a.nodeId))).toBe(false);
+    const current = await fx.a.sessions.load(id());
+    expect(current?.ownerNode).toBe(fx.b.nodeId);
+    expect(current?.generation).toBe(2);
+    expect(current?.subscriptions).toEqual([]);
+    expect(await fx.b.sessions.save(record(id(), 2, fx.b.nodeId))).toBe(true);
+    expect(await fx.a.sessions.load(id())).toEqual(record(id(), 2, fx.b.nodeId));
+  });
+
+  it('discards an expired record and its queue at the next claim, still bumping the generation', async () => {
+    await fx.a.sessions.claim(id(), fx.a.nodeId, Date.now());
+    const saved = record(id(), 1, fx.a.nodeId);
+    await fx.a.sessions.save(saved);
+    await fx.a.queues.push(id(), message(`${fx.prefix}/q`), 10);
+    const claim = await fx.b.sessions.claim(id(), fx.b.nodeId, saved.expiresAtMs as number);
+    expect(claim.previous).toBeUndefined();
+    expect(claim.generation).toBeGreaterThan(1);
+    expect(await fx.a.queues.length(id())).toBe(0);
+    expect(await fx.a.sessions.load(id())).toEqual({
+      clientId: id(),
+      ownerNode: fx.b.nodeId,
+      generation: claim.generation,
+      expiresAtMs: null,
+      subscriptions: [],
+    });
+  });
+
+  it('returns the previous record when the claim comes just before expiry', async () => {
+    await fx.a.sessions.claim(id(), fx.a.nodeId, Date.now());
+    const saved = record(id(), 1, fx.a.nodeId);
+    await fx.a.sessions.save(saved);
+    await fx.a.queues.push(id(), message(`${fx.prefix}/q`), 10);
+    const claim = await fx.b.sessions.claim(id(), fx.b.nodeId, (saved.expiresAtMs as number) - 1);
+    expect(claim).toEqual({ generation: 2, previous: saved });
+    expect(await fx.b.queues.length(id())).toBe(1);
+  });
+
+  it('never expires a record whose expiresAtMs is null', async () => {
+    await fx.a.sessions.claim(id(), fx.a.nodeId, Date.now());
+    const saved = { ...record(id(), 1, fx.a.nodeId), expiresAtMs: null };
+    await fx.a.sessions.save(saved);
+    const claim = await fx.b.sessions.claim(id(), fx.b.nodeId, Number.MAX_SAFE_INTEGER);
+    expect(claim.previous).toEqual(saved);
+  });
+
+  it('refuses a delete from a stale generation, keeping record and queue', async () => {
+    await fx.a.sessions.claim(id(), fx.a.nodeId, Date.now());
+    await fx.b.sessions.claim(id(), fx.b.nodeId, Date.now());
+    await fx.b.queues.push(id(), message(`${fx.prefix}/q`), 10);
+    expect(await fx.a.sessions.delete(id(), 1)).toBe(false);
+    expect((await fx.a.sessions.load(id()))?.generation).toBe(2);
+    expect(await fx.a.queues.length(id())).toBe(1);
+  });
+
+  it('deletes the record and clears its queue', async () => {
+    const { generation } = await fx.a.sessions.claim(id(), fx.a.nodeId, Date.now());
+    await fx.a.sessions.save(record(id(), generation, fx.a.nodeId));
+    await fx.a.queues.push(id(), message(`${fx.prefix}/q`), 10);
+    await fx.a.queues.push(id(), message(`${fx.prefix}/q`), 10);
+    expect(await fx.a.sessions.delete(id(), generation)).toBe(true);
+    expect(await fx.b.sessions.load(id())).toBeUndefined();
+    expect(await fx.b.queues.length(id())).toBe(0);
+  });
+
+  it('never reuses a generation after a delete, so a stale owner stays fenced off', async () => {
+    await fx.a.sessions.claim(id(), fx.a.nodeId, Date.now());
+    const second = await fx.b.sessions.claim(id(), fx.b.nodeId, Date.now());
+    expect(await fx.b.sessions.delete(id(), second.generation)).toBe(true);
+    expect(await fx.a.sessions.save(record(id(), 1, fx.a.nodeId))).toBe(false);
+    expect(await fx.a.sessions.load(id())).toBeUndefined();
+    const third = await fx.a.sessions.claim(id(), fx.a.nodeId, Date.now());
+    expect(third.generation).toBeGreaterThan(second.generation);
+    expect(third.previous).toBeUndefined();
+  });
+
+  it('claims atomically: concurrent claims from both nodes get distinct generations', async () => {
+    const claims = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => {
+        const node = i % 2 === 0 ? fx.a : fx.b;
+        return node.sessions.claim(id(), node.nodeId, Date.now());
+      }),
+    );
+    const generations = claims.map((claim) => claim.generation).sort((x, y) => x - y);
+    expect(generations).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(claims.filter((claim) => claim.previous === undefined)).toHaveLength(1);
+    expect((await fx.a.sessions.load(id()))?.generation).toBe(20);
+  });
+
+  it('keeps sessions of different clients apart', async () => {
+    await fx.a.sessions.claim(id('x'), fx.a.nodeId, Date.now());
+    expect((await fx.b.sessions.claim(id('y'), fx.b.nodeId, Date.now())).generation).toBe(1);
+    expect((await fx.a.sessions.load(id('x')))?.ownerNode).toBe(fx.a.nodeId);
+  });
+
+  it('is not changed by callers mutating records they saved or got back', async () => {
+    await fx.a.sessions.claim(id(), fx.a.nodeId, Date.now());
+    const saved = record(id(), 1, fx.a.nodeId);
+    await fx.a.sessions.save(saved);
+    saved.subscriptions.push({ filter: 'mutated', qos: 0 });
+    (saved.protocolState as { inflight: number[] }).inflight.push(99);
+    const loaded = await fx.a.sessions.load(id());
+    loaded?.subscriptions.pop();
+    if (loaded !== undefined) loaded.ownerNode = 'mutated';
+    const claim = await fx.b.sessions.claim(id(), fx.b.nodeId, Date.now());
+    claim.previous?.subscriptions.splice(0);
+    expect(await fx.a.sessions.load(id())).toEqual(record(id(), 2, fx.b.nodeId));
+  });
+}

@@ -1,0 +1,63 @@
+// The node config as one zod schema: one strict sub-schema per subsystem, defaults and units in the schema.
+import { z } from 'zod';
+
+const int = (min: number, max?: number) => {
+  const base = z.number().int().min(min);
+  return max === undefined ? base : base.max(max);
+};
+
+export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export const httpSchema = z
+  .object({
+    port: int(0, 65535).default(8083).describe('HTTP/WebSocket listen port (0 = any free port)'),
+    maxPayloadBytes: int(1).default(1_048_576).describe('Largest WebSocket message accepted, in bytes'),
+    idleTimeoutSec: int(0).default(120).describe('Seconds a WebSocket may stay silent before it is closed'),
+    maxBackpressureBytes: int(0)
+      .default(1_048_576)
+      .describe('Bytes buffered per WebSocket before QoS 0 messages to it are dropped'),
+  })
+  .strict();
+
+export const mqttSchema = z
+  .object({
+    port: int(0, 65535).default(1883).describe('MQTT over TCP listen port (0 = any free port)'),
+    maxPacketBytes: int(1, 268_435_455).default(1_048_576).describe('Largest MQTT packet accepted, in bytes'),
+    maxKeepAliveSec: int(0, 65535)
+      .default(0)
+      .describe('Cap on the keep-alive a client may ask for (0 = no cap)'),
+    maxInflight: int(1, 65535)
+      .default(100)
+      .describe('Unacknowledged QoS 1/2 messages out to one client at once'),
+    maxQueuedMessages: int(1)
+      .default(1000)
+      .describe('QoS 1/2 messages kept per session while offline or waiting; overflow drops the oldest'),
+    maxBufferedBytes: int(0)
+      .default(1_048_576)
+      .describe('Bytes buffered per TCP connection before QoS 0 messages to it are dropped'),
+    connectTimeoutMs: int(1).default(10_000).describe('Time allowed between socket open and CONNECT'),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    nodeId: z.string().min(1).optional().describe('Node id in the cluster; generated when absent'),
+    host: z
+      .string()
+      .min(1)
+      .default('127.0.0.1')
+      .describe('Address to bind (`localhost` means IPv4 and IPv6 loopback)'),
+    logLevel: z.enum(logLevels).default('info').describe('Least severe log level written'),
+    http: httpSchema.prefault({}).describe('HTTP and WebSocket listener'),
+    mqtt: mqttSchema.prefault({}).describe('MQTT over TCP listener and session limits'),
+    shutdownTimeoutMs: int(0).default(5000).describe('Time allowed for a graceful shutdown before exit'),
+  })
+  .strict();
+
+/** The config as the app sees it: every default applied. */
+export type EdgeConfig = z.infer<typeof configSchema>;
+/** The config as written in a file or built in a test: every field with a default is optional. */
+export type EdgeConfigInput = z.input<typeof configSchema>;
+export type HttpConfig = EdgeConfig['http'];
+export type MqttConfig = EdgeConfig['mqtt'];
+export type LogLevel = EdgeConfig['logLevel'];

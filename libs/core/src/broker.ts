@@ -1,0 +1,340 @@
+// The protocol-neutral broker of one node: sessions, the local subscription index,
+// retained topic names, and delivery. Publishes go to local subscribers at once and to
+// the backbone log for other nodes; the publish promise resolves once stored.
+import { type Backbone, isExpired, type Message, type QoS, type SessionRecord } from '@edgemq/backbone';
+import { AppendBatcher } from './append-batcher.js';
+import { Counters } from './counters.js';
+import { KeyedLock } from './keyed-lock.js';
+import { RetainedIndex } from './retained-index.js';
+import {
+  type Delivery,
+  type DeliveryTarget,
+  Session,
+  type Subscription,
+  type SubscriptionOptions,
+} from './session.js';
+import { TopicIndex } from './topic-index.js';
+
+export interface BrokerOptions {
+  nodeId: string;
+  /** QoS 1/2 messages kept per parked session; overflow drops the oldest. */
+  maxQueuedMessages: number;
+  /** How long a takeover waits for the old connection to hand its session back. */
+  takeoverTimeoutMs?: number;
+  matchCacheSize?: number;
+  now?: () => number;
+}
+
+export interface OpenSessionRequest {
+  clientId: string;
+  /** Discard any previous session state. */
+  cleanStart: boolean;
+  /** Keep the session after the connection ends. */
+  persistent: boolean;
+  target: DeliveryTarget;
+}
+
+export interface OpenSessionResult {
+  session: Session;
+  /** A previous session was resumed. */
+  present: boolean;
+  /** What the protocol stored at the previous disconnect (packets in flight). */
+  protocolState?: unknown;
+  /** Messages queued while the session was parked, oldest first. */
+  queued: Message[];
+}
+
+export interface CloseSessionRequest {
+  /** Stored for the next connection when the session is persistent. */
+  protocolState?: unknown;
+  /** When a persistent session may be discarded; null = never. */
+  expiresAtMs: number | null;
+}
+
+export class Broker {
+  readonly counters = new Counters();
+  private readonly sessions = new Map<string, Session>();
+  private readonly index: TopicIndex<Subscription>;
+  private readonly retained = new RetainedIndex();
+  private readonly openLock = new KeyedLock();
+  private readonly batcher: AppendBatcher;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly backbone: Backbone,
+    private readonly options: BrokerOptions,
+  ) {
+    this.index = new TopicIndex<Subscription>({ cacheSize: options.matchCacheSize });
+    this.batcher = new AppendBatcher((messages) => backbone.append(messages));
+    this.now = options.now ?? Date.now;
+  }
+
+  get nodeId(): string {
+    return this.options.nodeId;
+  }
+
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  get subscriptionCount(): number {
+    return this.index.size;
+  }
+
+  async start(): Promise<void> {
+    for (const topic of await this.backbone.retained.topics()) this.retained.add(topic);
+    this.backbone.onRemote((message) => this.acceptRemote(message));
+  }
+
+  /** Claims the session for a new connection, taking it over from an older one. */
+  openSession(request: OpenSessionRequest): Promise<OpenSessionResult> {
+    return this.openLock.run(request.clientId, () => this.doOpenSession(request));
+  }
+
+  private async doOpenSession(request: OpenSessionRequest): Promise<OpenSessionResult> {
+    const { clientId } = request;
+    const existing = this.sessions.get(clientId);
+    if (existing?.target) await this.takeOver(existing);
+    const claim = await this.backbone.sessions.claim(clientId, this.nodeId, this.now());
+    const local = this.sessions.get(clientId);
+    const previous = request.cleanStart ? undefined : claim.previous;
+    if (!previous) {
+      if (local) this.discard(local);
+      if (claim.previous) await this.backbone.queues.clear(clientId);
+    }
+    let session = previous ? local : undefined;
+    if (!session) {
+      session = new Session(clientId);
+      this.sessions.set(clientId, session);
+      for (const sub of previous?.subscriptions ?? []) {
+        this.addSubscription(session, sub.filter, sub.options as unknown as SubscriptionOptions);
+      }
+    }
+    clearTimeout(session.expiryTimer);
+    session.generation = claim.generation;
+    session.persistent = request.persistent;
+    // From here live messages reach the new connection; queued ones are older and come first.
+    session.target = request.target;
+    const queued = previous ? await this.backbone.queues.take(clientId, this.options.maxQueuedMessages) : [];
+    if (session.persistent) await this.saveRecord(session, null, undefined);
+    const now = this.now();
+    const fresh = queued.filter((m) => !isExpired(m, now));
+    this.counters.droppedExpired += queued.length - fresh.length;
+    return {
+      session,
+      present: previous !== undefined,
+      protocolState: previous?.protocolState,
+      queued: fresh,
+    };
+  }
+
+  private async takeOver(session: Session): Promise<void> {
+    const target = session.target;
+    if (!target) return;
+    const timeoutMs = this.options.takeoverTimeoutMs ?? 1000;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      target.takeOver(),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    // A connection that did not hand back in time loses the session anyway.
+    if (session.target === target) session.target = undefined;
+  }
+
+  /** The connection serving `session` ended. Parks or discards the session. */
+  async closeSession(session: Session, target: DeliveryTarget, request: CloseSessionRequest): Promise<void> {
+    if (session.target !== target) return; // taken over already
+    session.target = undefined;
+    if (!session.persistent) {
+      this.discard(session);
+      await this.backbone.sessions.delete(session.clientId, session.generation);
+      return;
+    }
+    await this.saveRecord(session, request.expiresAtMs, request.protocolState);
+    if (request.expiresAtMs !== null) this.scheduleExpiry(session, request.expiresAtMs);
+  }
+
+  private scheduleExpiry(session: Session, expiresAtMs: number): void {
+    const generation = session.generation;
+    session.expiryTimer = setTimeout(
+      () => {
+        if (this.sessions.get(session.clientId) !== session || !session.parked) return;
+        if (session.generation !== generation) return;
+        this.discard(session);
+        void this.backbone.sessions.delete(session.clientId, generation);
+      },
+      Math.max(0, expiresAtMs - this.now()),
+    );
+    session.expiryTimer.unref();
+  }
+
+  private saveRecord(session: Session, expiresAtMs: number | null, protocolState: unknown): Promise<boolean> {
+    const record: SessionRecord = {
+      clientId: session.clientId,
+      ownerNode: this.nodeId,
+      generation: session.generation,
+      expiresAtMs,
+      subscriptions: [...session.subscriptions.values()].map((s) => ({
+        filter: s.filter,
+        qos: s.options.qos,
+        options: { ...s.options },
+      })),
+      protocolState,
+    };
+    return this.backbone.sessions.save(record);
+  }
+
+  private discard(session: Session): void {
+    clearTimeout(session.expiryTimer);
+    for (const sub of session.subscriptions.values()) this.index.remove(sub.filter, sub);
+    session.subscriptions.clear();
+    if (this.sessions.get(session.clientId) === session) this.sessions.delete(session.clientId);
+  }
+
+  /**
+   * Adds or replaces a subscription [MQTT-3.8.4-3] and returns the retained messages the
+   * subscriber should get now.
+   */
+  async subscribe(session: Session, filter: string, options: SubscriptionOptions): Promise<Message[]> {
+    const existed = session.subscriptions.has(filter);
+    this.addSubscription(session, filter, options);
+    if (session.persistent) await this.saveRecord(session, null, undefined);
+    if (options.retainHandling === 2 || (options.retainHandling === 1 && existed)) return [];
+    return this.retainedFor(filter);
+  }
+
+  private addSubscription(session: Session, filter: string, options: SubscriptionOptions): void {
+    const existing = session.subscriptions.get(filter);
+    if (existing) {
+      existing.options = options;
+      return;
+    }
+    const sub: Subscription = { session, filter, options };
+    session.subscriptions.set(filter, sub);
+    this.index.add(filter, sub);
+  }
+
+  async unsubscribe(session: Session, filter: string): Promise<boolean> {
+    const sub = session.subscriptions.get(filter);
+    if (!sub) return false;
+    session.subscriptions.delete(filter);
+    this.index.remove(filter, sub);
+    if (session.persistent) await this.saveRecord(session, null, undefined);
+    return true;
+  }
+
+  private async retainedFor(filter: string): Promise<Message[]> {
+    const topics = this.retained.match(filter);
+    if (topics.length === 0) return [];
+    const now = this.now();
+    const messages = await Promise.all(topics.map((t) => this.backbone.retained.get(t)));
+    return messages.filter((m): m is Message => m !== undefined && !isExpired(m, now));
+  }
+
+  /**
+   * Delivers to local subscribers now and resolves once the message is stored in the
+   * backbone (and, when retained, in the retained store).
+   */
+  publish(message: Message): Promise<unknown> {
+    this.counters.published++;
+    const stored = this.batcher.add(message);
+    if (!message.retain) {
+      this.deliverLocal(message);
+      return stored;
+    }
+    this.noteRetained(message);
+    this.deliverLocal(message);
+    return Promise.all([stored, this.backbone.retained.set(message)]);
+  }
+
+  private acceptRemote(message: Message): void {
+    if (message.retain) this.noteRetained(message);
+    this.deliverLocal(message);
+  }
+
+  private noteRetained(message: Message): void {
+    // An empty retained payload clears the topic [MQTT-3.3.1-10].
+    if (message.payload.length === 0) this.retained.remove(message.topic);
+    else this.retained.add(message.topic);
+  }
+
+  private deliverLocal(message: Message): void {
+    const subs = this.index.match(message.topic);
+    if (subs.length === 0) return;
+    if (subs.length === 1) {
+      const sub = subs[0];
+      if (this.isOwnAndNoLocal(message, sub)) return;
+      this.deliverTo(sub.session, message, {
+        qos: Math.min(message.qos, sub.options.qos) as QoS,
+        retainAsPublished: sub.options.retainAsPublished,
+        subscriptionIds: sub.options.subscriptionId === undefined ? [] : [sub.options.subscriptionId],
+      });
+      return;
+    }
+    // Overlapping subscriptions of one session: one copy at the highest granted QoS [MQTT-3.3.5-1].
+    const merged = new Map<Session, Delivery>();
+    for (const sub of subs) {
+      if (this.isOwnAndNoLocal(message, sub)) continue;
+      const delivery = merged.get(sub.session);
+      const qos = Math.min(message.qos, sub.options.qos) as QoS;
+      if (!delivery) {
+        merged.set(sub.session, {
+          qos,
+          retainAsPublished: sub.options.retainAsPublished,
+          subscriptionIds: sub.options.subscriptionId === undefined ? [] : [sub.options.subscriptionId],
+        });
+        continue;
+      }
+      if (qos > delivery.qos) delivery.qos = qos;
+      delivery.retainAsPublished ||= sub.options.retainAsPublished;
+      if (sub.options.subscriptionId !== undefined) delivery.subscriptionIds.push(sub.options.subscriptionId);
+    }
+    for (const [session, delivery] of merged) this.deliverTo(session, message, delivery);
+  }
+
+  private isOwnAndNoLocal(message: Message, sub: Subscription): boolean {
+    return (
+      sub.options.noLocal &&
+      message.origin.clientId === sub.session.clientId &&
+      message.origin.nodeId === this.nodeId
+    );
+  }
+
+  private deliverTo(session: Session, message: Message, delivery: Delivery): void {
+    if (session.target) {
+      this.counters.delivered++;
+      session.target.deliver(message, delivery);
+      return;
+    }
+    // Parked: keep QoS 1/2 for the next connection; QoS 0 is not kept for offline clients.
+    if (delivery.qos === 0) return;
+    const queued = delivery.qos === message.qos ? message : { ...message, qos: delivery.qos };
+    this.backbone.queues.push(session.clientId, queued, this.options.maxQueuedMessages).then(
+      (result) => {
+        this.counters.droppedQueueOverflow += result.dropped;
+      },
+      () => undefined,
+    );
+  }
+
+  /** How a queued message should go to `session` under its current subscriptions. */
+  deliveryFor(session: Session, message: Message): Delivery | undefined {
+    let delivery: Delivery | undefined;
+    for (const sub of this.index.match(message.topic)) {
+      if (sub.session !== session) continue;
+      if (!delivery) delivery = { qos: 0, retainAsPublished: false, subscriptionIds: [] };
+      delivery.qos = Math.max(delivery.qos, Math.min(message.qos, sub.options.qos)) as QoS;
+      delivery.retainAsPublished ||= sub.options.retainAsPublished;
+      if (sub.options.subscriptionId !== undefined) delivery.subscriptionIds.push(sub.options.subscriptionId);
+    }
+    return delivery;
+  }
+
+  /** Node shutdown: forget local state (persistent records stay in the backbone). */
+  stop(): void {
+    for (const session of this.sessions.values()) clearTimeout(session.expiryTimer);
+  }
+}

@@ -1,0 +1,24 @@
+// Broker-wide counters of things users ask about: what was dropped, and why.
+
+export class Counters {
+  /** Messages accepted from publishers. */
+  published = 0;
+  /** Message copies handed to connected subscribers. */
+  delivered = 0;
+  /** QoS 0 messages dropped because the subscriber's socket buffer was full. */
+  droppedQos0Backpressure = 0;
+  /** QoS 1/2 messages dropped from a full session queue (oldest first). */
+  droppedQueueOverflow = 0;
+  /** Messages dropped because they expired before delivery. */
+  droppedExpired = 0;
+
+  snapshot(): Record<string, number> {
+    return {
+      published: this.published,
+      delivered: this.delivered,
+      droppedQos0Backpressure: this.droppedQos0Backpressure,
+      droppedQueueOverflow: this.droppedQueueOverflow,
+      droppedExpired: this.droppedExpired,
+    };
+  }
+}

@@ -1,0 +1,62 @@
+// A session is what the broker keeps per client id: its subscriptions and, while the
+// client is connected, the delivery target (the protocol connection). A persistent
+// session without a target is "parked": matching QoS>0 messages go to its queue.
+import type { Message, QoS } from '@edgemq/backbone';
+
+export interface SubscriptionOptions {
+  qos: QoS;
+  /** MQTT 5: do not deliver the subscriber's own publishes. */
+  noLocal: boolean;
+  /** MQTT 5: keep the publisher's retain flag on live delivery. */
+  retainAsPublished: boolean;
+  /** MQTT 5: 0 send retained on subscribe, 1 only for a new subscription, 2 never. */
+  retainHandling: 0 | 1 | 2;
+  subscriptionId?: number;
+}
+
+export interface Subscription {
+  readonly session: Session;
+  readonly filter: string;
+  options: SubscriptionOptions;
+}
+
+/** How one message goes to one session, merged over all its matching subscriptions. */
+export interface Delivery {
+  qos: QoS;
+  retainAsPublished: boolean;
+  subscriptionIds: number[];
+}
+
+/** The protocol connection that currently serves a session. */
+export interface DeliveryTarget {
+  /** A message matched this session. Called synchronously; the target queues as needed. */
+  deliver(message: Message, delivery: Delivery): void;
+  /**
+   * Another connection claimed the session: close this one and hand the session back
+   * (Broker.closeSession) before the promise resolves.
+   */
+  takeOver(): Promise<void>;
+}
+
+export class Session {
+  readonly subscriptions = new Map<string, Subscription>();
+  target?: DeliveryTarget;
+  /** Generation of the backbone claim this node holds. */
+  generation = 0;
+  /** Survives the connection (clean session 0, or session expiry > 0). */
+  persistent = false;
+  expiryTimer?: NodeJS.Timeout;
+
+  constructor(readonly clientId: string) {}
+
+  get parked(): boolean {
+    return this.target === undefined;
+  }
+}
+
+export const defaultSubscriptionOptions = (qos: QoS): SubscriptionOptions => ({
+  qos,
+  noLocal: false,
+  retainAsPublished: false,
+  retainHandling: 0,
+});

@@ -1,0 +1,54 @@
+// Routes each whole packet to its handler. Refuses anything before CONNECT
+// [MQTT-3.1.0-1] and a second CONNECT [MQTT-3.1.0-2]. Handlers may return a promise to
+// hold later packets back; errors they throw reach MqttConnection.fail().
+import { PacketDecoder } from './codec.js';
+import { precheckConnect } from './connect-precheck.js';
+import type { MqttConnection } from './connection.js';
+import { protocolError } from './errors.js';
+import { handleConnect } from './handlers/connect.js';
+import { handleDisconnect } from './handlers/disconnect.js';
+import { handlePingreq } from './handlers/pingreq.js';
+import { handlePuback, handlePubcomp, handlePubrec } from './handlers/puback.js';
+import { handlePublish } from './handlers/publish.js';
+import { handlePubrel } from './handlers/pubrel.js';
+import { handleSubscribe } from './handlers/subscribe.js';
+import { handleUnsubscribe } from './handlers/unsubscribe.js';
+
+const CONNECT = 1;
+
+export function dispatch(conn: MqttConnection, bytes: Buffer): Promise<void> | undefined {
+  const type = bytes[0] >> 4;
+  if (conn.state === 'awaiting-connect') {
+    if (type !== CONNECT) throw protocolError('first packet must be CONNECT');
+    conn.version = precheckConnect(bytes);
+    conn.decoder = new PacketDecoder(conn.version);
+    const packet = conn.decoder.decode(bytes);
+    if (packet.cmd !== 'connect') throw protocolError('first packet must be CONNECT');
+    return handleConnect(conn, packet);
+  }
+  if (type === CONNECT) throw protocolError('second CONNECT on one connection');
+  const packet = conn.decoder!.decode(bytes);
+  switch (packet.cmd) {
+    case 'publish':
+      return handlePublish(conn, packet);
+    case 'puback':
+      return handlePuback(conn, packet);
+    case 'pubrec':
+      return handlePubrec(conn, packet);
+    case 'pubrel':
+      return handlePubrel(conn, packet);
+    case 'pubcomp':
+      return handlePubcomp(conn, packet);
+    case 'subscribe':
+      return handleSubscribe(conn, packet);
+    case 'unsubscribe':
+      return handleUnsubscribe(conn, packet);
+    case 'pingreq':
+      return handlePingreq(conn);
+    case 'disconnect':
+      return handleDisconnect(conn);
+    default:
+      // CONNACK, SUBACK, PINGRESP… only ever go from server to client.
+      throw protocolError(`unexpected ${packet.cmd} from a client`);
+  }
+}

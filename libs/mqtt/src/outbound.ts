@@ -1,0 +1,165 @@
+// Messages on their way to one client: packet-id allocation, the in-flight window of
+// unacknowledged QoS 1/2 PUBLISHes, the bounded queue of those waiting for room, and the
+// QoS 0 drop rule when the socket is congested. Survives a disconnect as OutboundState.
+import type { Message, QoS } from '@edgemq/backbone';
+import type { Counters } from '@edgemq/core';
+
+export interface OutboundMessage {
+  message: Message;
+  qos: QoS;
+  retain: boolean;
+  subscriptionIds: number[];
+}
+
+interface InflightEntry extends OutboundMessage {
+  packetId: number;
+  /** 'publish': awaiting PUBACK/PUBREC; 'pubrel': PUBREL sent, awaiting PUBCOMP. */
+  phase: 'publish' | 'pubrel';
+}
+
+/** What a persistent session keeps of its outbound flow while disconnected. */
+export interface OutboundState {
+  inflight: InflightEntry[];
+  pending: OutboundMessage[];
+}
+
+export interface OutboundSink {
+  /** Writes one PUBLISH; returns false when the socket is congested. */
+  sendPublish(entry: OutboundMessage, packetId: number | undefined, dup: boolean): boolean;
+  sendPubrel(packetId: number): boolean;
+}
+
+export interface OutboundOptions {
+  maxInflight: number;
+  maxQueued: number;
+}
+
+export class Outbound {
+  private readonly inflight = new Map<number, InflightEntry>();
+  private pending: OutboundMessage[] = [];
+  private nextPacketId = 1;
+  private congested = false;
+  /** False until CONNACK is out: deliveries wait in `pending`. */
+  private open = false;
+
+  constructor(
+    private readonly sink: OutboundSink,
+    private readonly options: OutboundOptions,
+    private readonly counters: Counters,
+  ) {}
+
+  get inflightCount(): number {
+    return this.inflight.size;
+  }
+
+  get pendingCount(): number {
+    return this.pending.length;
+  }
+
+  send(entry: OutboundMessage): void {
+    if (entry.qos === 0) {
+      // QoS 0 is never queued: a congested or not-yet-open connection drops it.
+      if (this.congested || !this.open) {
+        this.counters.droppedQos0Backpressure++;
+        return;
+      }
+      if (!this.sink.sendPublish(entry, undefined, false)) this.congested = true;
+      return;
+    }
+    if (!this.hasRoom() || this.pending.length > 0) {
+      this.enqueue(entry);
+      return;
+    }
+    this.transmit(entry);
+  }
+
+  /** Puts older messages (queued while offline) ahead of anything waiting now. */
+  prepend(entries: OutboundMessage[]): void {
+    if (entries.length === 0) return;
+    this.pending = entries.concat(this.pending);
+    this.trim();
+  }
+
+  /** CONNACK is out: re-send what was in flight (DUP) [MQTT-4.4.0-1], then flow. */
+  start(state: OutboundState | undefined): void {
+    for (const entry of state?.inflight ?? []) {
+      this.inflight.set(entry.packetId, entry);
+      this.nextPacketId = nextId(entry.packetId);
+    }
+    if (state) this.pending = state.pending.concat(this.pending);
+    this.open = true;
+    for (const entry of this.inflight.values()) {
+      const ok =
+        entry.phase === 'publish'
+          ? this.sink.sendPublish(entry, entry.packetId, true)
+          : this.sink.sendPubrel(entry.packetId);
+      if (!ok) this.congested = true;
+    }
+    this.pump();
+  }
+
+  drained(): void {
+    this.congested = false;
+    this.pump();
+  }
+
+  /** PUBACK (QoS 1) or PUBCOMP (QoS 2): the message is done. False for an unknown id. */
+  complete(packetId: number): boolean {
+    const entry = this.inflight.get(packetId);
+    if (!entry) return false;
+    this.inflight.delete(packetId);
+    this.pump();
+    return true;
+  }
+
+  /** PUBREC: the client has the QoS 2 message; answer PUBREL. */
+  received(packetId: number): boolean {
+    const entry = this.inflight.get(packetId);
+    if (entry?.qos !== 2) return false;
+    entry.phase = 'pubrel';
+    if (!this.sink.sendPubrel(packetId)) this.congested = true;
+    return true;
+  }
+
+  snapshot(): OutboundState {
+    return { inflight: [...this.inflight.values()], pending: this.pending };
+  }
+
+  private hasRoom(): boolean {
+    return this.open && !this.congested && this.inflight.size < this.options.maxInflight;
+  }
+
+  private pump(): void {
+    let i = 0;
+    while (i < this.pending.length && this.hasRoom()) this.transmit(this.pending[i++]);
+    if (i > 0) this.pending = this.pending.slice(i);
+  }
+
+  private transmit(entry: OutboundMessage): void {
+    const packetId = this.allocatePacketId();
+    this.inflight.set(packetId, { ...entry, packetId, phase: 'publish' });
+    if (!this.sink.sendPublish(entry, packetId, false)) this.congested = true;
+  }
+
+  private enqueue(entry: OutboundMessage): void {
+    this.pending.push(entry);
+    this.trim();
+  }
+
+  private trim(): void {
+    const excess = this.pending.length - this.options.maxQueued;
+    if (excess <= 0) return;
+    this.pending = this.pending.slice(excess);
+    this.counters.droppedQueueOverflow += excess;
+  }
+
+  private allocatePacketId(): number {
+    // The window is far below 65535, so a free id is always found.
+    while (this.inflight.has(this.nextPacketId)) this.nextPacketId = nextId(this.nextPacketId);
+    const id = this.nextPacketId;
+    this.nextPacketId = nextId(id);
+    return id;
+  }
+}
+
+const nextId = (id: number) => (id >= 65535 ? 1 : id + 1);

@@ -1,0 +1,40 @@
+// The MQTT protocol as a transport sees it: an Acceptor that makes an MqttConnection per
+// byte connection, and a registry of live connections for graceful shutdown.
+import type { Broker } from '@edgemq/core';
+import type { Acceptor } from '@edgemq/transport';
+import { type ConnectionLogger, MqttConnection } from './connection.js';
+import type { MqttOptions } from './options.js';
+import { ReasonCode } from './reason-codes.js';
+import { sendDisconnect } from './send.js';
+
+export class MqttServer {
+  private readonly connections = new Set<MqttConnection>();
+
+  constructor(
+    private readonly broker: Broker,
+    private readonly options: MqttOptions,
+    private readonly logger: ConnectionLogger,
+  ) {}
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  readonly acceptor: Acceptor = (link) => {
+    const conn = new MqttConnection(link, this.broker, this.options, this.logger, (c) =>
+      this.connections.delete(c),
+    );
+    this.connections.add(conn);
+    return conn;
+  };
+
+  /** Graceful stop: tell 5.0 clients why (0x8B), close every connection, and wait for sessions to be saved. */
+  async closeAll(): Promise<void> {
+    const handedBack: Promise<void>[] = [];
+    for (const conn of [...this.connections]) {
+      conn.corked(() => sendDisconnect(conn, ReasonCode.serverShuttingDown));
+      handedBack.push(conn.takeOverForShutdown());
+    }
+    await Promise.all(handedBack);
+  }
+}

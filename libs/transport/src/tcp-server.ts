@@ -1,0 +1,111 @@
+// Plain TCP listener (node:net) that hands each socket to one protocol as a ByteConnection.
+import net from 'node:net';
+import type { Acceptor, ByteConnection, ConnectionHandler, TransportKind } from './byte-connection.js';
+import { bindAddresses } from './loopback.js';
+
+export interface TcpServerOptions {
+  host: string;
+  port: number;
+  /** Bytes buffered per socket before write() reports full. */
+  maxBufferedBytes: number;
+  acceptor: Acceptor;
+}
+
+class TcpByteConnection implements ByteConnection {
+  readonly transport: TransportKind = 'tcp';
+  readonly remoteAddress: string;
+  handler?: ConnectionHandler;
+
+  constructor(
+    private readonly socket: net.Socket,
+    private readonly softLimitBytes: number,
+  ) {
+    this.remoteAddress = `${socket.remoteAddress}:${socket.remotePort}`;
+  }
+
+  get closed(): boolean {
+    return this.socket.destroyed || this.socket.writableEnded;
+  }
+
+  write(data: Uint8Array): boolean {
+    if (this.closed) return false;
+    this.socket.write(data);
+    return this.socket.writableLength <= this.softLimitBytes;
+  }
+
+  bufferedBytes(): number {
+    return this.socket.writableLength;
+  }
+
+  cork(fn: () => void): void {
+    this.socket.cork();
+    try {
+      fn();
+    } finally {
+      this.socket.uncork();
+    }
+  }
+
+  end(): void {
+    if (!this.closed) this.socket.end();
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+}
+
+export class TcpServer {
+  private readonly servers: net.Server[] = [];
+  private readonly sockets = new Set<net.Socket>();
+  private boundPort = 0;
+
+  constructor(private readonly options: TcpServerOptions) {}
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  async listen(): Promise<number> {
+    let port = this.options.port;
+    for (const host of bindAddresses(this.options.host)) {
+      const server = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen({ host, port, exclusive: true }, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      this.servers.push(server);
+      port = (server.address() as net.AddressInfo).port;
+    }
+    this.boundPort = port;
+    return port;
+  }
+
+  stopListening(): void {
+    for (const server of this.servers.splice(0)) server.close();
+  }
+
+  closeAll(): void {
+    for (const socket of this.sockets) socket.destroy();
+  }
+
+  private accept(socket: net.Socket): void {
+    this.sockets.add(socket);
+    const connection = new TcpByteConnection(socket, this.options.maxBufferedBytes);
+    const handler = this.options.acceptor(connection);
+    connection.handler = handler;
+    let closed = false;
+    socket.on('data', (chunk) => handler.onData(chunk));
+    socket.on('drain', () => handler.onDrain());
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => {
+      this.sockets.delete(socket);
+      if (closed) return;
+      closed = true;
+      handler.onClose();
+    });
+  }
+}
