@@ -1,0 +1,46 @@
+// Starts a node in-process on free loopback ports for wire tests; stop() ends it.
+
+import { createLogger, type EdgeNode, startNode } from '@edgemq/broker';
+import { configSchema, type EdgeConfigInput } from '@edgemq/config';
+
+export interface TestNode extends EdgeNode {
+  wsUrl: string;
+  tcpUrl: string;
+  httpUrl: string;
+}
+
+type Overrides = {
+  [K in keyof EdgeConfigInput]?: EdgeConfigInput[K] extends object | undefined
+    ? Partial<EdgeConfigInput[K]>
+    : EdgeConfigInput[K];
+};
+
+export async function startTestNode(overrides: Overrides = {}): Promise<TestNode> {
+  const config = configSchema.parse({
+    host: '127.0.0.1',
+    logLevel: 'silent',
+    shutdownTimeoutMs: 2000,
+    ...overrides,
+    http: { port: 0, ...overrides.http },
+    mqtt: { port: 0, ...overrides.mqtt },
+  });
+  const node = await startNode(config, createLogger(process.env.EDGEMQ_TEST_LOG ?? 'silent', 'test'));
+  return Object.assign(node, {
+    wsUrl: `ws://127.0.0.1:${node.ports.http}/mqtt`,
+    tcpUrl: `mqtt://127.0.0.1:${node.ports.mqtt}`,
+    httpUrl: `http://127.0.0.1:${node.ports.http}`,
+  });
+}
+
+/** The two transports every wire test runs over, at MQTT 3.1.1 (4) and 3.1 (3). */
+export const transports = ['ws', 'tcp'] as const;
+export type TransportName = (typeof transports)[number];
+
+export const protocolLevels = [
+  { name: '3.1.1', options: { protocolVersion: 4 as const } },
+  { name: '3.1', options: { protocolVersion: 3 as const, protocolId: 'MQIsdp' as const } },
+];
+
+export function urlFor(node: TestNode, transport: TransportName): string {
+  return transport === 'ws' ? node.wsUrl : node.tcpUrl;
+}

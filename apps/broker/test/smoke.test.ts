@@ -1,0 +1,28 @@
+import { connectClient } from '@edgemq/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { protocolLevels, startTestNode, type TestNode, transports, urlFor } from './helpers/test-node.js';
+
+let node: TestNode;
+beforeAll(async () => {
+  node = await startTestNode();
+});
+afterAll(() => node.stop());
+
+describe.each(transports)('smoke over %s', (transport) => {
+  it.each(protocolLevels)('publishes and receives at MQTT $name', async ({ options }) => {
+    const sub = await connectClient(urlFor(node, transport), {
+      ...options,
+      clientId: `s-${transport}-${options.protocolVersion}`,
+    });
+    const pub = await connectClient(urlFor(node, transport), {
+      ...options,
+      clientId: `p-${transport}-${options.protocolVersion}`,
+    });
+    await sub.client.subscribeAsync(`smoke/${transport}/#`, { qos: 1 });
+    await pub.client.publishAsync(`smoke/${transport}/x`, 'hi', { qos: 1 });
+    const [m] = await sub.take();
+    expect(m.topic).toBe(`smoke/${transport}/x`);
+    expect(m.payload.toString()).toBe('hi');
+    await Promise.all([sub.end(), pub.end()]);
+  });
+});

@@ -1,0 +1,3 @@
+export * from './mqtt-client.js';
+export * from './spawn-node.js';
+export * from './wait.js';
