@@ -1,0 +1,153 @@
+import type { Message } from '@edgemq/backbone';
+import { Counters } from '@edgemq/core';
+import { describe, expect, it } from 'vitest';
+import { Outbound, type OutboundMessage, type OutboundSink } from '../src/outbound.js';
+
+const message = (n: number, qos: 0 | 1 | 2 = 1): Message => ({
+  topic: `t/${n}`,
+  payload: Buffer.from(String(n)),
+  qos,
+  retain: false,
+  origin: { nodeId: 'n', clientId: 'c' },
+  createdAtMs: 0,
+});
+const entry = (n: number, qos: 0 | 1 | 2 = 1): OutboundMessage => ({
+  message: message(n, qos),
+  qos,
+  retain: false,
+  subscriptionIds: [],
+});
+
+interface Sent {
+  kind: 'publish' | 'pubrel';
+  topic?: string;
+  packetId?: number;
+  dup?: boolean;
+}
+
+function harness(options = { maxInflight: 3, maxQueued: 5 }) {
+  const sent: Sent[] = [];
+  let congested = false;
+  const sink: OutboundSink = {
+    sendPublish: (e, packetId, dup) => {
+      sent.push({ kind: 'publish', topic: e.message.topic, packetId, dup });
+      return !congested;
+    },
+    sendPubrel: (packetId) => {
+      sent.push({ kind: 'pubrel', packetId });
+      return !congested;
+    },
+  };
+  const counters = new Counters();
+  const outbound = new Outbound(sink, options, counters);
+  return {
+    outbound,
+    sent,
+    counters,
+    congest: (on: boolean) => {
+      congested = on;
+    },
+  };
+}
+
+describe('Outbound', () => {
+  it('holds deliveries until started, then sends them in order', () => {
+    const { outbound, sent } = harness();
+    outbound.send(entry(1));
+    outbound.send(entry(2));
+    expect(sent).toEqual([]);
+    outbound.start(undefined);
+    expect(sent.map((s) => s.topic)).toEqual(['t/1', 't/2']);
+  });
+
+  it('keeps at most maxInflight unacknowledged and sends the next on each ack', () => {
+    const { outbound, sent } = harness();
+    outbound.start(undefined);
+    for (let i = 1; i <= 5; i++) outbound.send(entry(i));
+    expect(sent).toHaveLength(3);
+    expect(outbound.pendingCount).toBe(2);
+    outbound.complete(sent[0].packetId!);
+    expect(sent.map((s) => s.topic)).toEqual(['t/1', 't/2', 't/3', 't/4']);
+  });
+
+  it('allocates distinct non-zero packet ids and wraps after 65535', () => {
+    const { outbound, sent } = harness({ maxInflight: 2, maxQueued: 10 });
+    outbound.start(undefined);
+    for (let i = 0; i < 70_000; i++) {
+      outbound.send(entry(i));
+      outbound.complete(sent[sent.length - 1].packetId!);
+    }
+    const ids = sent.map((s) => s.packetId!);
+    expect(Math.min(...ids)).toBe(1);
+    expect(Math.max(...ids)).toBe(65535);
+    expect(ids[65535]).toBe(1);
+  });
+
+  it('skips packet ids still in flight when allocating', () => {
+    const { outbound, sent } = harness({ maxInflight: 2, maxQueued: 10 });
+    outbound.start(undefined);
+    outbound.send(entry(1)); // id 1, never acked
+    for (let i = 0; i < 65536; i++) {
+      outbound.send(entry(i));
+      outbound.complete(sent[sent.length - 1].packetId!);
+    }
+    expect(sent.slice(1).every((s) => s.packetId !== 1)).toBe(true);
+  });
+
+  it('drops QoS 0 while the socket is congested and counts it; QoS 1 waits', () => {
+    const { outbound, sent, counters, congest } = harness();
+    outbound.start(undefined);
+    congest(true);
+    outbound.send(entry(1, 0)); // written, reports congestion
+    outbound.send(entry(2, 0)); // dropped
+    outbound.send(entry(3, 1)); // waits
+    expect(sent.map((s) => s.topic)).toEqual(['t/1']);
+    expect(counters.droppedQos0Backpressure).toBe(1);
+    congest(false);
+    outbound.drained();
+    expect(sent.map((s) => s.topic)).toEqual(['t/1', 't/3']);
+  });
+
+  it('bounds the waiting queue, dropping the oldest and counting them', () => {
+    const { outbound, counters } = harness({ maxInflight: 1, maxQueued: 2 });
+    outbound.start(undefined);
+    for (let i = 1; i <= 6; i++) outbound.send(entry(i));
+    expect(outbound.pendingCount).toBe(2);
+    expect(counters.droppedQueueOverflow).toBe(3);
+    expect(outbound.snapshot().pending.map((e) => e.message.topic)).toEqual(['t/5', 't/6']);
+  });
+
+  it('QoS 2: PUBREC turns the entry into PUBREL, PUBCOMP completes it', () => {
+    const { outbound, sent } = harness();
+    outbound.start(undefined);
+    outbound.send(entry(1, 2));
+    const id = sent[0].packetId!;
+    expect(outbound.received(id)).toBe(true);
+    expect(sent[1]).toEqual({ kind: 'pubrel', packetId: id });
+    expect(outbound.complete(id)).toBe(true);
+    expect(outbound.inflightCount).toBe(0);
+  });
+
+  it('[MQTT-4.4.0-1] resumes a snapshot: re-sends PUBLISH with DUP, PUBREL for released ids, then pending', () => {
+    const first = harness();
+    first.outbound.start(undefined);
+    first.outbound.send(entry(1, 1));
+    first.outbound.send(entry(2, 2));
+    first.outbound.send(entry(3, 2));
+    first.outbound.send(entry(4, 1)); // pending: window is 3
+    first.outbound.received(first.sent[1].packetId!);
+    const state = first.outbound.snapshot();
+
+    const second = harness();
+    second.outbound.send(entry(5, 1)); // a live message arriving during the reconnect
+    second.outbound.prepend([entry(9, 1)]); // queued while offline
+    second.outbound.start(state);
+    expect(second.sent.slice(0, 3)).toEqual([
+      { kind: 'publish', topic: 't/1', packetId: first.sent[0].packetId, dup: true },
+      { kind: 'pubrel', packetId: first.sent[1].packetId },
+      { kind: 'publish', topic: 't/3', packetId: first.sent[2].packetId, dup: true },
+    ]);
+    // Window full (3 in flight): the rest waits in order: pending of the old connection, queued, live.
+    expect(second.outbound.snapshot().pending.map((e) => e.message.topic)).toEqual(['t/4', 't/9', 't/5']);
+  });
+});
