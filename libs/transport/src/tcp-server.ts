@@ -11,6 +11,8 @@ export interface TcpServerOptions {
   acceptor: Acceptor;
 }
 
+const END_GRACE_MS = 2000;
+
 class TcpByteConnection implements ByteConnection {
   readonly transport: TransportKind = 'tcp';
   readonly remoteAddress: string;
@@ -47,7 +49,10 @@ class TcpByteConnection implements ByteConnection {
   }
 
   end(): void {
-    if (!this.closed) this.socket.end();
+    if (this.closed) return;
+    this.socket.end();
+    // A peer that never closes its side must not hold the socket open forever.
+    setTimeout(() => this.socket.destroy(), END_GRACE_MS).unref();
   }
 
   destroy(): void {
