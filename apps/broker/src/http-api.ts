@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { type HttpRoute, json } from '@edgemq/transport';
+import { createMetrics } from './metrics.js';
 
 export interface NodeStatus {
   nodeId: string;
@@ -18,7 +19,17 @@ export interface NodeStatus {
 export function httpRoutes(status: () => NodeStatus): HttpRoute[] {
   const page = readFileSync(new URL('../static/index.html', import.meta.url));
   const mqttBundle = readFileSync(createRequire(import.meta.url).resolve('mqtt/dist/mqtt.min'));
+  const metrics = createMetrics(status);
   return [
+    {
+      method: 'get',
+      path: '/metrics',
+      handle: async () => ({
+        status: 200,
+        headers: { 'content-type': metrics.contentType },
+        body: await metrics.metrics(),
+      }),
+    },
     { method: 'get', path: '/healthz', handle: () => json(200, { status: 'ok', ...status() }) },
     {
       method: 'get',

@@ -1,0 +1,46 @@
+// Prometheus metrics on GET /metrics: process defaults plus the broker's own counters and
+// gauges, read at scrape time so the hot path only bumps plain numbers.
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import type { NodeStatus } from './http-api.js';
+
+export function createMetrics(status: () => NodeStatus): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'edgemq_' });
+  const counter = (name: string, help: string, key: string) =>
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(status().counters[key] ?? 0);
+      },
+    });
+  counter('edgemq_messages_published_total', 'Messages accepted from publishers', 'published');
+  counter('edgemq_messages_delivered_total', 'Message copies handed to connected subscribers', 'delivered');
+  counter(
+    'edgemq_dropped_qos0_backpressure_total',
+    'QoS 0 messages dropped: subscriber socket buffer full',
+    'droppedQos0Backpressure',
+  );
+  counter(
+    'edgemq_dropped_queue_overflow_total',
+    'QoS 1/2 messages dropped from a full session queue',
+    'droppedQueueOverflow',
+  );
+  counter('edgemq_dropped_expired_total', 'Messages that expired before delivery', 'droppedExpired');
+  const gauge = (name: string, help: string, read: (s: NodeStatus) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(read(status()));
+      },
+    });
+  gauge('edgemq_connections', 'Open MQTT connections', (s) => s.connections);
+  gauge('edgemq_sessions', 'Sessions held by this node (connected and parked)', (s) => s.sessions);
+  gauge('edgemq_subscriptions', 'Subscriptions in the local index', (s) => s.subscriptions);
+  gauge('edgemq_ready', '1 when the backbone is reachable', (s) => (s.ready ? 1 : 0));
+  return registry;
+}
