@@ -16,7 +16,7 @@ describe('HTTP API', () => {
     const res = await get('/healthz');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-    const body = await res.json();
+    const body = (await res.json()) as { status: string; ports: { http: number; mqtt: number } };
     expect(body.status).toBe('ok');
     expect(body.ports).toEqual({ http: node.ports.http, mqtt: node.ports.mqtt });
     expect(body.ports.http).toBeGreaterThan(0);

@@ -15,6 +15,15 @@ beforeAll(async () => {
 });
 afterAll(() => node.stop());
 
+/** `promise`, or a rejection naming `what` after `ms`. */
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 const opened: WebSocket[] = [];
 afterEach(() => {
   for (const ws of opened.splice(0)) ws.terminate();
@@ -65,7 +74,7 @@ async function expectMqtt({ ws }: Opened, protocolVersion: 3 | 4 = 4): Promise<v
 
 /** Proves the socket was routed to AMQP, which is refused for now with a clean 1003 close. */
 async function expectAmqpRefused({ closed }: Opened): Promise<void> {
-  const { code, reason } = await closed;
+  const { code, reason } = await within(closed, 3000, 'the 1003 close');
   expect(code).toBe(1003);
   expect(reason).toMatch(/AMQP/);
   expect(reason).toMatch(/not yet supported/);
@@ -167,19 +176,22 @@ describe('without Sec-WebSocket-Protocol the path selects the protocol', () => {
 });
 
 describe('MQTT.js over WebSocket', () => {
-  it.each(['/mqtt', '/ws'])('connects, subscribes and receives over `%s` (it offers `mqtt`)', async (path) => {
-    const url = `ws://127.0.0.1:${node.ports.http}${path}`;
-    const tag = path.replace(/\W/g, '');
-    const client = await connectClient(url, { clientId: `mqttjs-${tag}` });
-    try {
-      await client.client.subscribeAsync(`sel/${tag}`, { qos: 1 });
-      await client.client.publishAsync(`sel/${tag}`, 'via mqtt.js', { qos: 1 });
-      const [message] = await client.take();
-      expect(message.payload.toString()).toBe('via mqtt.js');
-    } finally {
-      await client.end();
-    }
-  });
+  it.each(['/mqtt', '/ws'])(
+    'connects, subscribes and receives over `%s` (it offers `mqtt`)',
+    async (path) => {
+      const url = `ws://127.0.0.1:${node.ports.http}${path}`;
+      const tag = path.replace(/\W/g, '');
+      const client = await connectClient(url, { clientId: `mqttjs-${tag}` });
+      try {
+        await client.client.subscribeAsync(`sel/${tag}`, { qos: 1 });
+        await client.client.publishAsync(`sel/${tag}`, 'via mqtt.js', { qos: 1 });
+        const [message] = await client.take();
+        expect(message.payload.toString()).toBe('via mqtt.js');
+      } finally {
+        await client.end();
+      }
+    },
+  );
 
   it('the node keeps serving MQTT after refusing an AMQP socket', async () => {
     await expectAmqpRefused(await open('/ws'));

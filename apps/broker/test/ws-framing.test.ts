@@ -24,6 +24,15 @@ interface RawClient {
   sendFrames(chunks: Buffer[], pauseMs?: number): Promise<void>;
 }
 
+/** `promise`, or a rejection naming `what` after `ms`. */
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 const opened: WebSocket[] = [];
 afterEach(() => {
   for (const ws of opened.splice(0)) ws.terminate();
@@ -89,7 +98,14 @@ describe('MQTT over WebSocket: frames are not packets', () => {
     const frame = Buffer.concat([
       connectBytes('coalesced'),
       generate({ cmd: 'subscribe', messageId: 11, subscriptions: [{ topic, qos: 0 }] }),
-      generate({ cmd: 'publish', topic, payload: Buffer.from('own message'), qos: 0, retain: false, dup: false }),
+      generate({
+        cmd: 'publish',
+        topic,
+        payload: Buffer.from('own message'),
+        qos: 0,
+        retain: false,
+        dup: false,
+      }),
     ]);
     await raw.sendFrames([frame]);
     const connack = await raw.next('connack');
@@ -114,7 +130,15 @@ describe('MQTT over WebSocket: frames are not packets', () => {
       expect((await raw.next('connack')).returnCode).toBe(0);
 
       const payload = Buffer.from('one byte per WebSocket frame, \u00e9\u00e8 \u2713');
-      const bytes = generate({ cmd: 'publish', topic, payload, qos: 1, messageId: 42, retain: false, dup: false });
+      const bytes = generate({
+        cmd: 'publish',
+        topic,
+        payload,
+        qos: 1,
+        messageId: 42,
+        retain: false,
+        dup: false,
+      });
       const frames = cut(
         bytes,
         Array.from({ length: bytes.length - 1 }, (_, i) => i + 1),
@@ -141,7 +165,15 @@ describe('MQTT over WebSocket: frames are not packets', () => {
       expect((await raw.next('connack')).returnCode).toBe(0);
 
       const payload = randomBytes(200 * 1024);
-      const bytes = generate({ cmd: 'publish', topic, payload, qos: 1, messageId: 7, retain: false, dup: false });
+      const bytes = generate({
+        cmd: 'publish',
+        topic,
+        payload,
+        qos: 1,
+        messageId: 7,
+        retain: false,
+        dup: false,
+      });
       // Cut inside the fixed header's length bytes, then mid-payload.
       await raw.sendFrames(cut(bytes, [2, 120_001]), 10);
 
@@ -160,14 +192,14 @@ describe('MQTT over WebSocket: frames are not packets', () => {
     await raw.sendFrames([connectBytes('texter')]);
     expect((await raw.next('connack')).returnCode).toBe(0);
     raw.ws.send('this is text, not MQTT', { binary: false });
-    const { code } = await raw.closed;
+    const { code } = await within(raw.closed, 3000, 'the socket to close');
     expect(code).toBe(1003);
   });
 
   it('closes with 1003 on a text frame even before CONNECT', async () => {
     const raw = await openRaw(node.wsUrl);
     raw.ws.send(connectBytes('text-connect').toString('latin1'), { binary: false });
-    const { code } = await raw.closed;
+    const { code } = await within(raw.closed, 3000, 'the socket to close');
     expect(code).toBe(1003);
     expect(raw.packets).toEqual([]);
   });

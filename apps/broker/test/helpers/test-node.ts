@@ -24,7 +24,7 @@ export async function startTestNode(overrides: Overrides = {}): Promise<TestNode
     http: { port: 0, ...overrides.http },
     mqtt: { port: 0, ...overrides.mqtt },
   });
-  const node = await startNode(config, createLogger(process.env.EDGEMQ_TEST_LOG ?? 'silent', 'test'));
+  const node = await startNode(config, createLogger(process.env.TEST_LOG_LEVEL ?? 'silent', 'test'));
   return Object.assign(node, {
     wsUrl: `ws://127.0.0.1:${node.ports.http}/mqtt`,
     tcpUrl: `mqtt://127.0.0.1:${node.ports.mqtt}`,
