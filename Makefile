@@ -30,6 +30,7 @@ system-test-deps:
 
 test: build system-test-deps
 	npx biome check .
+	npx tsc -p tsconfig.test.json
 	node scripts/config-table.mjs --check README.md
 	npx vitest run
 
