@@ -6,12 +6,14 @@ import type { Broker, Delivery, DeliveryTarget, Session } from '@edgemq/core';
 import type { ByteConnection, ConnectionHandler } from '@edgemq/transport';
 import type { PacketDecoder, ProtocolVersion } from './codec.js';
 import { dispatch } from './dispatch.js';
-import { MqttError } from './errors.js';
+import { MqttError, protocolError } from './errors.js';
 import { Framer } from './framer.js';
 import type { MqttOptions } from './options.js';
 import { Outbound, type OutboundState } from './outbound.js';
 import { ReasonCode } from './reason-codes.js';
 import { sendConnack, sendDisconnect, sendPublish, sendPubrel } from './send.js';
+
+const CONNECT_TYPE = 1;
 
 type State = 'awaiting-connect' | 'connecting' | 'open' | 'closed';
 
@@ -46,6 +48,8 @@ export class MqttConnection implements ConnectionHandler, DeliveryTarget {
   private holding?: Promise<void>;
   private backlog: Buffer[] = [];
   private handedBack?: Promise<void>;
+  /** Some bytes have arrived already (the first byte has been judged). */
+  private framing = false;
 
   constructor(
     readonly link: ByteConnection,
@@ -87,6 +91,12 @@ export class MqttConnection implements ConnectionHandler, DeliveryTarget {
   onData(chunk: Buffer): void {
     if (this.closed) return;
     this.lastInboundAtMs = Date.now();
+    if (this.state === 'awaiting-connect' && chunk.length > 0 && chunk[0] >> 4 !== CONNECT_TYPE && !this.framing) {
+      // [MQTT-3.1.0-1] judge the very first byte: never buffer a non-MQTT stream.
+      this.fail(protocolError('first packet must be CONNECT'));
+      return;
+    }
+    this.framing = true;
     let packets: Buffer[];
     try {
       packets = this.framer.push(chunk);

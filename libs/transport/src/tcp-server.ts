@@ -74,7 +74,10 @@ export class TcpServer {
   async listen(): Promise<number> {
     let port = this.options.port;
     for (const host of bindAddresses(this.options.host)) {
-      const server = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
+      // Node emits 'drain' only after write() returned false, i.e. past the high-water mark:
+      // making it our soft limit keeps "full" and 'drain' in step.
+      const highWaterMark = Math.max(1, this.options.maxBufferedBytes);
+      const server = net.createServer({ noDelay: true, highWaterMark }, (socket) => this.accept(socket));
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen({ host, port, exclusive: true }, () => {

@@ -1,0 +1,299 @@
+// Bad input on the wire: each case must close the offending connection while a bystander
+// that connected and subscribed before keeps publishing and receiving afterwards, and
+// nothing from the bad packet reaches subscribers.
+import { randomBytes } from 'node:crypto';
+import { connectClient, sleep } from '@edgemq/testkit';
+import mqttPacket from 'mqtt-packet';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RawClient, type RawVersion } from './helpers/raw-mqtt.js';
+import {
+  protocolLevels,
+  startTestNode,
+  type TestNode,
+  type TransportName,
+  transports,
+  urlFor,
+} from './helpers/test-node.js';
+
+const MAX_PACKET_BYTES = 1024;
+const CONNECT_TIMEOUT_MS = 500;
+/** Well below the default connect timeout (10 s): a bad packet must close at once. */
+const PROMPT_CLOSE_MS = 2000;
+
+let node: TestNode;
+let slowNode: TestNode;
+beforeAll(async () => {
+  [node, slowNode] = await Promise.all([
+    startTestNode({ mqtt: { maxPacketBytes: MAX_PACKET_BYTES } }),
+    startTestNode({ mqtt: { connectTimeoutMs: CONNECT_TIMEOUT_MS } }),
+  ]);
+});
+afterAll(() => Promise.all([node.stop(), slowNode.stop()]));
+
+const unique = (tag: string) => `${tag}-${randomBytes(4).toString('hex')}`;
+
+/** A well-behaved client subscribed to `mal/<id>/#` before the bad one shows up. */
+async function bystander(transport: TransportName, version: RawVersion) {
+  const options = protocolLevels.find((l) => l.options.protocolVersion === version)!.options;
+  const prefix = `mal/${unique('b')}`;
+  const client = await connectClient(urlFor(node, transport), { ...options, clientId: unique('bystander') });
+  await client.client.subscribeAsync(`${prefix}/#`, { qos: 1 });
+  return {
+    client,
+    prefix,
+    /** After the bad connection is gone: a round trip still works and nothing else arrived. */
+    async stillServes(): Promise<void> {
+      await client.client.publishAsync(`${prefix}/ok`, 'still-here', { qos: 1 });
+      await client.take(1);
+      await sleep(100);
+      expect(client.messages.map((m) => `${m.topic} ${m.payload}`)).toEqual([`${prefix}/ok still-here`]);
+      await client.end();
+    },
+  };
+}
+
+/** Opens a raw connection; unless `connect` is false it completes CONNECT/CONNACK first. */
+async function badClient(transport: TransportName, version: RawVersion, connect = true): Promise<RawClient> {
+  const raw = await RawClient.open(node, transport, version);
+  if (connect) {
+    const connack = await raw.connect(unique('bad'));
+    expect(connack.returnCode).toBe(0);
+  }
+  return raw;
+}
+
+/** Waits for the node to close `raw`, failing if it takes longer than PROMPT_CLOSE_MS. */
+async function expectPromptClose(raw: RawClient): Promise<void> {
+  const sentAt = Date.now();
+  await raw.waitClosed(PROMPT_CLOSE_MS);
+  expect(raw.closedInfo!.atMs - sentAt).toBeLessThan(PROMPT_CLOSE_MS);
+}
+
+/** A PUBLISH packet built by hand: fixed-header byte, topic bytes, optional packet id, payload. */
+function rawPublish(firstByte: number, topic: Buffer, payload: Buffer, packetId?: number): Buffer {
+  const id = packetId === undefined ? Buffer.alloc(0) : Buffer.from([packetId >> 8, packetId & 0xff]);
+  const body = Buffer.concat([Buffer.from([topic.length >> 8, topic.length & 0xff]), topic, id, payload]);
+  return Buffer.concat([Buffer.from([firstByte]), remainingLength(body.length), body]);
+}
+
+function remainingLength(n: number): Buffer {
+  const bytes: number[] = [];
+  do {
+    let b = n % 128;
+    n = Math.floor(n / 128);
+    if (n > 0) b |= 0x80;
+    bytes.push(b);
+  } while (n > 0);
+  return Buffer.from(bytes);
+}
+
+describe.each(transports)('malformed input over %s', (transport) => {
+  describe.each(protocolLevels)('MQTT $name', ({ options }) => {
+    const version = options.protocolVersion as RawVersion;
+
+    it('[MQTT-4.8.0-1] a remaining length of 5 bytes closes the connection', async () => {
+      const b = await bystander(transport, version);
+      const bad = await badClient(transport, version);
+      // PUBLISH with five length bytes (at most four are allowed, §2.2.3).
+      bad.sendBytes(Buffer.from([0x30, 0x80, 0x80, 0x80, 0x80, 0x01, 0x00, 0x01, 0x61]));
+      await expectPromptClose(bad);
+      await b.stillServes();
+    });
+
+    it.each([0, 15])('[MQTT-4.8.0-1] reserved packet type %i closes the connection', async (type) => {
+      const b = await bystander(transport, version);
+      const bad = await badClient(transport, version);
+      bad.sendBytes(Buffer.from([type << 4, 0x00]));
+      await expectPromptClose(bad);
+      await b.stillServes();
+    });
+
+    it.each(['+', '#', 'x/+/y'])(
+      '[MQTT-3.3.2-2] PUBLISH to a topic name with a wildcard (%s) closes and is not delivered',
+      async (suffix) => {
+        const b = await bystander(transport, version);
+        const bad = await badClient(transport, version);
+        const topic = `${b.prefix}/${suffix}`;
+        bad.sendBytes(
+          mqttPacket.generate({
+            cmd: 'publish',
+            topic,
+            payload: Buffer.from('wild'),
+            qos: 1,
+            messageId: 1,
+            dup: false,
+            retain: false,
+          }),
+        );
+        await expectPromptClose(bad);
+        expect(bad.packets.filter((p) => p.cmd === 'puback')).toEqual([]);
+        await b.stillServes();
+      },
+    );
+
+    it('[MQTT-4.7.3-1] PUBLISH with an empty topic name closes the connection', async () => {
+      const b = await bystander(transport, version);
+      const bad = await badClient(transport, version);
+      bad.sendBytes(rawPublish(0x32, Buffer.alloc(0), Buffer.from('no-topic'), 1));
+      await expectPromptClose(bad);
+      expect(bad.packets.filter((p) => p.cmd === 'puback')).toEqual([]);
+      await b.stillServes();
+    });
+
+    it(`a PUBLISH above maxPacketBytes (${MAX_PACKET_BYTES}) closes and is not delivered`, async () => {
+      const b = await bystander(transport, version);
+      const bad = await badClient(transport, version);
+      const big = mqttPacket.generate({
+        cmd: 'publish',
+        topic: `${b.prefix}/big`,
+        payload: Buffer.alloc(4096, 0x61),
+        qos: 1,
+        messageId: 1,
+        dup: false,
+        retain: false,
+      });
+      expect(big.length).toBeGreaterThan(4096);
+      bad.sendBytes(big);
+      await expectPromptClose(bad);
+      expect(bad.packets.filter((p) => p.cmd === 'puback')).toEqual([]);
+      await b.stillServes();
+    });
+
+    it('a PUBLISH of exactly maxPacketBytes is accepted and delivered', async () => {
+      const b = await bystander(transport, version);
+      const ok = await badClient(transport, version);
+      const topic = `${b.prefix}/fits`;
+      const header = 1 + 2 + 2 + Buffer.byteLength(topic) + 2; // type, 2 length bytes, topic, id
+      const packet = mqttPacket.generate({
+        cmd: 'publish',
+        topic,
+        payload: Buffer.alloc(MAX_PACKET_BYTES - header, 0x62),
+        qos: 1,
+        messageId: 1,
+        dup: false,
+        retain: false,
+      });
+      expect(packet.length).toBe(MAX_PACKET_BYTES);
+      ok.sendBytes(packet);
+      expect((await ok.expect('puback')).messageId).toBe(1);
+      const [m] = await b.client.take(1);
+      expect(m.topic).toBe(topic);
+      expect(m.payload.length).toBe(MAX_PACKET_BYTES - header);
+      expect(ok.closed).toBe(false);
+      await Promise.all([ok.destroy(), b.client.end()]);
+    });
+
+    it('[MQTT-3-8.3-4] SUBSCRIBE requesting QoS 3 closes the connection', async () => {
+      const b = await bystander(transport, version);
+      const bad = await badClient(transport, version);
+      const filter = Buffer.from(`${b.prefix}/#`);
+      const body = Buffer.concat([
+        Buffer.from([0x00, 0x01, filter.length >> 8, filter.length & 0xff]),
+        filter,
+        Buffer.from([0x03]),
+      ]);
+      bad.sendBytes(Buffer.concat([Buffer.from([0x82]), remainingLength(body.length), body]));
+      await expectPromptClose(bad);
+      expect(bad.packets.filter((p) => p.cmd === 'suback')).toEqual([]);
+      await b.stillServes();
+    });
+
+    it('[MQTT-3.3.1-4] PUBLISH with both QoS bits set closes and is not delivered', async () => {
+      const b = await bystander(transport, version);
+      const bad = await badClient(transport, version);
+      bad.sendBytes(rawPublish(0x36, Buffer.from(`${b.prefix}/qos3`), Buffer.from('qos3'), 1));
+      await expectPromptClose(bad);
+      await b.stillServes();
+    });
+
+    it('[MQTT-3.1.0-1] a packet other than CONNECT first closes the connection', async () => {
+      const b = await bystander(transport, version);
+      const bad = await badClient(transport, version, false);
+      bad.sendBytes(mqttPacket.generate({ cmd: 'pingreq' }));
+      await expectPromptClose(bad);
+      expect(bad.packets).toEqual([]);
+      await b.stillServes();
+    });
+  });
+
+  it('[MQTT-3.1.0-1] an HTTP request line on the MQTT connection closes it', async () => {
+    const b = await bystander(transport, 4);
+    const bad = await badClient(transport, 4, false);
+    // Only the request line: 'G' is no CONNECT, so the node need not wait for more.
+    bad.sendBytes(Buffer.from('GET / HTTP/1.1\r\n'));
+    await expectPromptClose(bad);
+    expect(bad.packets).toEqual([]);
+    await b.stillServes();
+  });
+
+  it('[MQTT-3.1.0-1] a whole HTTP request on the MQTT connection closes it', async () => {
+    const b = await bystander(transport, 4);
+    const bad = await badClient(transport, 4, false);
+    bad.sendBytes(
+      Buffer.from('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: curl/8.5.0\r\nAccept: */*\r\n\r\n'),
+    );
+    await expectPromptClose(bad);
+    expect(bad.packets).toEqual([]);
+    await b.stillServes();
+  });
+
+  it('[MQTT-3.1.0-1] random bytes before CONNECT close the connection', async () => {
+    const b = await bystander(transport, 4);
+    const bad = await badClient(transport, 4, false);
+    const garbage = randomBytes(64);
+    // Packet type 0 (never a CONNECT) claiming more bytes than follow: the node can tell
+    // from the first byte, and must not wait for the rest.
+    garbage[0] &= 0x0f;
+    garbage[1] = 0x7f;
+    bad.sendBytes(garbage);
+    await expectPromptClose(bad);
+    expect(bad.packets).toEqual([]);
+    await b.stillServes();
+  });
+
+  it(`a connection that sends nothing is closed after connectTimeoutMs (${CONNECT_TIMEOUT_MS} ms)`, async () => {
+    const idle = await RawClient.open(slowNode, transport);
+    const closed = await idle.waitClosed(CONNECT_TIMEOUT_MS + 2000);
+    const after = closed.atMs - idle.openedAtMs;
+    expect(after).toBeGreaterThanOrEqual(CONNECT_TIMEOUT_MS - 50);
+    expect(after).toBeLessThan(CONNECT_TIMEOUT_MS + 1500);
+    // The node still accepts and serves connections.
+    const ok = await connectClient(urlFor(slowNode, transport), { clientId: unique('after-idle') });
+    await ok.client.subscribeAsync('mal/idle/x', { qos: 1 });
+    await ok.client.publishAsync('mal/idle/x', 'fine', { qos: 1 });
+    await ok.take(1);
+    await ok.end();
+  });
+
+  it('a connection that sent CONNECT is not closed by connectTimeoutMs', async () => {
+    const raw = await RawClient.open(slowNode, transport);
+    expect((await raw.connect(unique('connected'))).returnCode).toBe(0);
+    await sleep(CONNECT_TIMEOUT_MS + 300);
+    expect(raw.closed).toBe(false);
+    raw.send({ cmd: 'pingreq' });
+    await raw.expect('pingresp');
+    await raw.destroy();
+  });
+});
+
+describe('malformed input over ws only', () => {
+  it.each(protocolLevels)(
+    '[MQTT-6.0.0-1] a WebSocket text frame at MQTT $name closes with 1003',
+    async ({ options }) => {
+      const version = options.protocolVersion as RawVersion;
+      const b = await bystander('ws', version);
+      const bad = await badClient('ws', version);
+      bad.sendText('hello');
+      await expectPromptClose(bad);
+      expect(bad.closedInfo!.code).toBe(1003);
+      await b.stillServes();
+    },
+  );
+
+  it('[MQTT-6.0.0-1] a WebSocket text frame before CONNECT closes with 1003', async () => {
+    const bad = await badClient('ws', 4, false);
+    bad.sendText('\u0010\u0000');
+    await expectPromptClose(bad);
+    expect(bad.closedInfo!.code).toBe(1003);
+  });
+});
