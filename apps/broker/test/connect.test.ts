@@ -20,15 +20,19 @@ const level31 = protocolLevels[1];
 describe.each(transports)('CONNECT over %s', (transport) => {
   const uid = (tag: string, version: number) => `${tag}-${transport}-${version}-${++counter}`;
 
-  it.each(protocolLevels)('[MQTT-3.2.2-3] a valid CONNECT gets CONNACK 0 at MQTT $name', async ({ options }) => {
-    const v = options.protocolVersion;
-    const { raw, connack } = await rawConnect(node, transport, v, { clientId: uid('ok', v) });
-    expect(connack.returnCode).toBe(0);
-    raw.send({ cmd: 'pingreq' });
-    await raw.next('pingresp');
-    expect(raw.closed).toBe(false);
-    await raw.end();
-  });
+  it.each(protocolLevels)(
+    '[MQTT-3.2.0-1] a valid CONNECT gets CONNACK 0 at MQTT $name',
+    async ({ options }) => {
+      const v = options.protocolVersion;
+      const { raw, connack } = await rawConnect(node, transport, v, { clientId: uid('ok', v) });
+      expect(connack.returnCode).toBe(0);
+      expect(raw.received[0]).toBe(connack);
+      raw.send({ cmd: 'pingreq' });
+      await raw.next('pingresp');
+      expect(raw.closed).toBe(false);
+      await raw.end();
+    },
+  );
 
   it('[MQTT-3.1.2-2] protocol level 6 gets CONNACK 0x01, then the connection is closed', async () => {
     const raw = await openRaw(node, transport, 4);
@@ -96,7 +100,7 @@ describe.each(transports)('CONNECT over %s', (transport) => {
     expect(await raw.waitClosed()).toBe(true);
   });
 
-  it('[MQTT-3.1.3-8] an empty client id gets CONNACK 0x02 at 3.1 (which requires an id)', async () => {
+  it('[MQTT-3.1.3-9] an empty client id gets CONNACK 0x02 at 3.1 (which requires an id)', async () => {
     const { raw, connack } = await rawConnect(node, transport, level31.options.protocolVersion, {
       clientId: '',
       clean: true,
@@ -122,8 +126,14 @@ describe.each(transports)('CONNECT over %s', (transport) => {
 
   const notConnect: { name: string; packet: Packet }[] = [
     { name: 'PINGREQ', packet: { cmd: 'pingreq' } },
-    { name: 'SUBSCRIBE', packet: { cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'x', qos: 0 }] } },
-    { name: 'PUBLISH', packet: { cmd: 'publish', topic: 'x', payload: 'p', qos: 0, retain: false, dup: false } },
+    {
+      name: 'SUBSCRIBE',
+      packet: { cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'x', qos: 0 }] },
+    },
+    {
+      name: 'PUBLISH',
+      packet: { cmd: 'publish', topic: 'x', payload: 'p', qos: 0, retain: false, dup: false },
+    },
   ];
   it.each(notConnect)(
     '[MQTT-3.1.0-1] $name as the first packet closes the connection without an answer',
