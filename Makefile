@@ -10,7 +10,8 @@ APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
 
 node_modules/.package-lock.json: package.json package-lock.json $(wildcard */*/package.json)
 	@node -e 'const m=+process.versions.node.split(".")[0]; if (m!==$(NODE_MAJOR_REQUIRED)) { console.error("EdgeMQ needs Node.js $(NODE_MAJOR_REQUIRED) (uWebSockets.js ships binaries per Node ABI); found " + process.version); process.exit(1) }'
-	npm ci --no-audit --no-fund --loglevel=error
+	# npm install, not npm ci: this registry omits other platforms' optional packages from the lock, which npm ci rejects.
+	npm install --no-audit --no-fund --loglevel=error
 	@touch $@
 
 deps: node_modules/.package-lock.json
