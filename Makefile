@@ -8,9 +8,10 @@ APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
 
 .PHONY: run build test deps system-test-deps lint bench config-table clean
 
+# npm install, not npm ci: this registry omits other platforms' optional packages from the
+# lock file, which npm ci rejects as out of sync.
 node_modules/.package-lock.json: package.json package-lock.json $(wildcard */*/package.json)
 	@node -e 'const m=+process.versions.node.split(".")[0]; if (m!==$(NODE_MAJOR_REQUIRED)) { console.error("EdgeMQ needs Node.js $(NODE_MAJOR_REQUIRED) (uWebSockets.js ships binaries per Node ABI); found " + process.version); process.exit(1) }'
-	# npm install, not npm ci: this registry omits other platforms' optional packages from the lock, which npm ci rejects.
 	npm install --no-audit --no-fund --loglevel=error
 	@touch $@
 
