@@ -91,7 +91,12 @@ export class MqttConnection implements ConnectionHandler, DeliveryTarget {
   onData(chunk: Buffer): void {
     if (this.closed) return;
     this.lastInboundAtMs = Date.now();
-    if (this.state === 'awaiting-connect' && chunk.length > 0 && chunk[0] >> 4 !== CONNECT_TYPE && !this.framing) {
+    if (
+      this.state === 'awaiting-connect' &&
+      chunk.length > 0 &&
+      chunk[0] >> 4 !== CONNECT_TYPE &&
+      !this.framing
+    ) {
       // [MQTT-3.1.0-1] judge the very first byte: never buffer a non-MQTT stream.
       this.fail(protocolError('first packet must be CONNECT'));
       return;
