@@ -5,15 +5,18 @@ import { type Backbone, isExpired, type Message, type QoS, type SessionRecord } 
 import { AppendBatcher } from './append-batcher.js';
 import { Counters } from './counters.js';
 import { KeyedLock } from './keyed-lock.js';
+import { DelayedWills } from './delayed-wills.js';
 import { RetainedIndex } from './retained-index.js';
 import {
   type Delivery,
   type DeliveryTarget,
+  isSharedGroup,
   Session,
   type Subscription,
   type SubscriptionOptions,
 } from './session.js';
-import { TopicIndex } from './topic-index.js';
+import { pickMember, SubscriptionIndex } from './subscription-index.js';
+import { parseSharedFilter } from './topic.js';
 
 export interface BrokerOptions {
   nodeId: string;
@@ -49,12 +52,23 @@ export interface CloseSessionRequest {
   protocolState?: unknown;
   /** When a persistent session may be discarded; null = never. */
   expiresAtMs: number | null;
+  /** Overrides the persistence chosen at open (MQTT 5 DISCONNECT may set expiry 0). */
+  persistent?: boolean;
+  /** Published now, or after `willDelayMs` unless the session is resumed first. */
+  will?: Message;
+  willDelayMs?: number;
+}
+
+export interface PublishResult {
+  /** Local sessions the message went to (or was queued for). */
+  matched: number;
 }
 
 export class Broker {
   readonly counters = new Counters();
   private readonly sessions = new Map<string, Session>();
-  private readonly index: TopicIndex<Subscription>;
+  private readonly index: SubscriptionIndex;
+  private readonly wills: DelayedWills;
   private readonly retained = new RetainedIndex();
   private readonly openLock = new KeyedLock();
   private readonly batcher: AppendBatcher;
@@ -64,7 +78,10 @@ export class Broker {
     private readonly backbone: Backbone,
     private readonly options: BrokerOptions,
   ) {
-    this.index = new TopicIndex<Subscription>({ cacheSize: options.matchCacheSize });
+    this.index = new SubscriptionIndex(options.matchCacheSize);
+    this.wills = new DelayedWills((will) => {
+      this.publish(will).catch(() => undefined);
+    });
     this.batcher = new AppendBatcher((messages) => backbone.append(messages));
     this.now = options.now ?? Date.now;
   }
@@ -98,6 +115,9 @@ export class Broker {
     const claim = await this.backbone.sessions.claim(clientId, this.nodeId, this.now());
     const local = this.sessions.get(clientId);
     const previous = request.cleanStart ? undefined : claim.previous;
+    // A delayed will is cancelled by resuming the session, and sent when a clean start ends it.
+    if (previous) this.wills.cancel(clientId);
+    else this.wills.fire(clientId);
     if (!previous) {
       if (local) this.discard(local);
       if (claim.previous) await this.backbone.queues.clear(clientId);
@@ -107,7 +127,7 @@ export class Broker {
       session = new Session(clientId);
       this.sessions.set(clientId, session);
       for (const sub of previous?.subscriptions ?? []) {
-        this.addSubscription(session, sub.filter, sub.options as unknown as SubscriptionOptions);
+        this.index.add(session, sub.filter, sub.options as unknown as SubscriptionOptions);
       }
     }
     clearTimeout(session.expiryTimer);
@@ -144,11 +164,22 @@ export class Broker {
     if (session.target === target) session.target = undefined;
   }
 
-  /** The connection serving `session` ended. Parks or discards the session. */
+  /** The connection serving `session` ended. Parks or discards the session; handles the will. */
   async closeSession(session: Session, target: DeliveryTarget, request: CloseSessionRequest): Promise<void> {
-    if (session.target !== target) return; // taken over already
+    if (session.target !== target) {
+      // Taken over already: the session lives on, so a will is due at once.
+      if (request.will) this.publish(request.will).catch(() => undefined);
+      return;
+    }
     session.target = undefined;
-    if (!session.persistent) {
+    const persistent = request.persistent ?? session.persistent;
+    session.persistent = persistent;
+    const delayMs = request.willDelayMs ?? 0;
+    if (request.will) {
+      if (persistent && delayMs > 0) this.wills.schedule(session.clientId, request.will, delayMs);
+      else this.publish(request.will).catch(() => undefined);
+    }
+    if (!persistent) {
       this.discard(session);
       await this.backbone.sessions.delete(session.clientId, session.generation);
       return;
@@ -163,6 +194,7 @@ export class Broker {
       () => {
         if (this.sessions.get(session.clientId) !== session || !session.parked) return;
         if (session.generation !== generation) return;
+        this.wills.fire(session.clientId); // the session ends: its will is due now
         this.discard(session);
         void this.backbone.sessions.delete(session.clientId, generation);
       },
@@ -189,8 +221,7 @@ export class Broker {
 
   private discard(session: Session): void {
     clearTimeout(session.expiryTimer);
-    for (const sub of session.subscriptions.values()) this.index.remove(sub.filter, sub);
-    session.subscriptions.clear();
+    this.index.removeAll(session);
     if (this.sessions.get(session.clientId) === session) this.sessions.delete(session.clientId);
   }
 
@@ -199,29 +230,18 @@ export class Broker {
    * subscriber should get now.
    */
   async subscribe(session: Session, filter: string, options: SubscriptionOptions): Promise<Message[]> {
-    const existed = session.subscriptions.has(filter);
-    this.addSubscription(session, filter, options);
+    const { existed } = this.index.add(session, filter, options);
     if (session.persistent) await this.saveRecord(session, null, undefined);
+    // Shared subscriptions get no retained messages [MQTT-4.8.2-?]; retain handling decides the rest.
+    if (parseSharedFilter(filter)) return [];
     if (options.retainHandling === 2 || (options.retainHandling === 1 && existed)) return [];
     return this.retainedFor(filter);
-  }
-
-  private addSubscription(session: Session, filter: string, options: SubscriptionOptions): void {
-    const existing = session.subscriptions.get(filter);
-    if (existing) {
-      existing.options = options;
-      return;
-    }
-    const sub: Subscription = { session, filter, options };
-    session.subscriptions.set(filter, sub);
-    this.index.add(filter, sub);
   }
 
   async unsubscribe(session: Session, filter: string): Promise<boolean> {
     const sub = session.subscriptions.get(filter);
     if (!sub) return false;
-    session.subscriptions.delete(filter);
-    this.index.remove(filter, sub);
+    this.index.remove(sub);
     if (session.persistent) await this.saveRecord(session, null, undefined);
     return true;
   }
@@ -238,16 +258,14 @@ export class Broker {
    * Delivers to local subscribers now and resolves once the message is stored in the
    * backbone (and, when retained, in the retained store).
    */
-  publish(message: Message): Promise<unknown> {
+  async publish(message: Message): Promise<PublishResult> {
     this.counters.published++;
     const stored = this.batcher.add(message);
-    if (!message.retain) {
-      this.deliverLocal(message);
-      return stored;
-    }
-    this.noteRetained(message);
-    this.deliverLocal(message);
-    return Promise.all([stored, this.backbone.retained.set(message)]);
+    if (message.retain) this.noteRetained(message);
+    const matched = this.deliverLocal(message);
+    if (message.retain) await Promise.all([stored, this.backbone.retained.set(message)]);
+    else await stored;
+    return { matched };
   }
 
   private acceptRemote(message: Message): void {
@@ -261,38 +279,30 @@ export class Broker {
     else this.retained.add(message.topic);
   }
 
-  private deliverLocal(message: Message): void {
-    const subs = this.index.match(message.topic);
-    if (subs.length === 0) return;
-    if (subs.length === 1) {
-      const sub = subs[0];
-      if (this.isOwnAndNoLocal(message, sub)) return;
+  /** Delivers to every matching local session; returns how many sessions it went to. */
+  private deliverLocal(message: Message): number {
+    const entries = this.index.match(message.topic);
+    if (entries.length === 0) return 0;
+    if (entries.length === 1) {
+      const entry = entries[0];
+      const sub = isSharedGroup(entry) ? pickMember(entry) : entry;
+      if (!sub || this.isOwnAndNoLocal(message, sub)) return 0;
       this.deliverTo(sub.session, message, {
         qos: Math.min(message.qos, sub.options.qos) as QoS,
         retainAsPublished: sub.options.retainAsPublished,
         subscriptionIds: sub.options.subscriptionId === undefined ? [] : [sub.options.subscriptionId],
       });
-      return;
+      return 1;
     }
     // Overlapping subscriptions of one session: one copy at the highest granted QoS [MQTT-3.3.5-1].
     const merged = new Map<Session, Delivery>();
-    for (const sub of subs) {
-      if (this.isOwnAndNoLocal(message, sub)) continue;
-      const delivery = merged.get(sub.session);
-      const qos = Math.min(message.qos, sub.options.qos) as QoS;
-      if (!delivery) {
-        merged.set(sub.session, {
-          qos,
-          retainAsPublished: sub.options.retainAsPublished,
-          subscriptionIds: sub.options.subscriptionId === undefined ? [] : [sub.options.subscriptionId],
-        });
-        continue;
-      }
-      if (qos > delivery.qos) delivery.qos = qos;
-      delivery.retainAsPublished ||= sub.options.retainAsPublished;
-      if (sub.options.subscriptionId !== undefined) delivery.subscriptionIds.push(sub.options.subscriptionId);
+    for (const entry of entries) {
+      const sub = isSharedGroup(entry) ? pickMember(entry) : entry;
+      if (!sub || this.isOwnAndNoLocal(message, sub)) continue;
+      mergeInto(merged, sub, message);
     }
     for (const [session, delivery] of merged) this.deliverTo(session, message, delivery);
+    return merged.size;
   }
 
   private isOwnAndNoLocal(message: Message, sub: Subscription): boolean {
@@ -322,19 +332,34 @@ export class Broker {
 
   /** How a queued message should go to `session` under its current subscriptions. */
   deliveryFor(session: Session, message: Message): Delivery | undefined {
-    let delivery: Delivery | undefined;
-    for (const sub of this.index.match(message.topic)) {
-      if (sub.session !== session) continue;
-      if (!delivery) delivery = { qos: 0, retainAsPublished: false, subscriptionIds: [] };
-      delivery.qos = Math.max(delivery.qos, Math.min(message.qos, sub.options.qos)) as QoS;
-      delivery.retainAsPublished ||= sub.options.retainAsPublished;
-      if (sub.options.subscriptionId !== undefined) delivery.subscriptionIds.push(sub.options.subscriptionId);
+    const merged = new Map<Session, Delivery>();
+    for (const entry of this.index.match(message.topic)) {
+      const subs = isSharedGroup(entry) ? entry.members : [entry];
+      for (const sub of subs) if (sub.session === session) mergeInto(merged, sub, message);
     }
-    return delivery;
+    return merged.get(session);
   }
 
   /** Node shutdown: forget local state (persistent records stay in the backbone). */
   stop(): void {
     for (const session of this.sessions.values()) clearTimeout(session.expiryTimer);
+    this.wills.stop();
   }
+}
+
+function mergeInto(merged: Map<Session, Delivery>, sub: Subscription, message: Message): void {
+  const qos = Math.min(message.qos, sub.options.qos) as QoS;
+  const id = sub.options.subscriptionId;
+  const delivery = merged.get(sub.session);
+  if (!delivery) {
+    merged.set(sub.session, {
+      qos,
+      retainAsPublished: sub.options.retainAsPublished,
+      subscriptionIds: id === undefined ? [] : [id],
+    });
+    return;
+  }
+  if (qos > delivery.qos) delivery.qos = qos;
+  delivery.retainAsPublished ||= sub.options.retainAsPublished;
+  if (id !== undefined && !delivery.subscriptionIds.includes(id)) delivery.subscriptionIds.push(id);
 }

@@ -1,5 +1,6 @@
 export type { Message, MessageOrigin, MessageProperties, QoS } from '@edgemq/backbone';
 export * from './broker.js';
+export * from './subscription-index.js';
 export * from './counters.js';
 export * from './retained-index.js';
 export * from './session.js';

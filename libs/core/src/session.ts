@@ -16,9 +16,27 @@ export interface SubscriptionOptions {
 
 export interface Subscription {
   readonly session: Session;
+  /** As the client wrote it, `$share/{group}/…` included. */
   readonly filter: string;
   options: SubscriptionOptions;
+  /** Set for a shared subscription: the group it belongs to on this node. */
+  group?: SharedGroup;
 }
+
+/**
+ * The members of one `$share/{group}/{filter}` on this node. The index holds the group
+ * once under the inner filter; each message goes to one member, in turn [MQTT-4.8.2].
+ */
+export interface SharedGroup {
+  readonly key: string;
+  readonly filter: string;
+  readonly members: Subscription[];
+  next: number;
+}
+
+export type IndexEntry = Subscription | SharedGroup;
+
+export const isSharedGroup = (entry: IndexEntry): entry is SharedGroup => 'members' in entry;
 
 /** How one message goes to one session, merged over all its matching subscriptions. */
 export interface Delivery {

@@ -1,0 +1,100 @@
+// Every subscription held on this node, in a trie keyed by filter. A shared subscription
+// `$share/{group}/{filter}` joins the group's single entry under the inner filter, so a
+// match yields plain subscriptions and whole groups; delivery picks one member per group.
+import { parseSharedFilter } from './topic.js';
+import { TopicIndex } from './topic-index.js';
+import {
+  type IndexEntry,
+  isSharedGroup,
+  type Session,
+  type SharedGroup,
+  type Subscription,
+  type SubscriptionOptions,
+} from './session.js';
+
+export class SubscriptionIndex {
+  private readonly trie: TopicIndex<IndexEntry>;
+  private readonly groups = new Map<string, SharedGroup>();
+  private count = 0;
+
+  constructor(cacheSize?: number) {
+    this.trie = new TopicIndex<IndexEntry>({ cacheSize });
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Adds a subscription, or replaces the options of the session's existing one [MQTT-3.8.4-3]. */
+  add(session: Session, filter: string, options: SubscriptionOptions): { sub: Subscription; existed: boolean } {
+    const existing = session.subscriptions.get(filter);
+    if (existing) {
+      existing.options = options;
+      return { sub: existing, existed: true };
+    }
+    const sub: Subscription = { session, filter, options };
+    session.subscriptions.set(filter, sub);
+    this.count++;
+    const shared = parseSharedFilter(filter);
+    if (!shared) {
+      this.trie.add(filter, sub);
+      return { sub, existed: false };
+    }
+    const key = `${shared.group}\u0000${shared.filter}`;
+    let group = this.groups.get(key);
+    if (!group) {
+      group = { key, filter: shared.filter, members: [], next: 0 };
+      this.groups.set(key, group);
+      this.trie.add(shared.filter, group);
+    }
+    group.members.push(sub);
+    sub.group = group;
+    return { sub, existed: false };
+  }
+
+  remove(sub: Subscription): void {
+    const { session, filter, group } = sub;
+    if (session.subscriptions.get(filter) !== sub) return;
+    session.subscriptions.delete(filter);
+    this.count--;
+    if (!group) {
+      this.trie.remove(filter, sub);
+      return;
+    }
+    group.members.splice(group.members.indexOf(sub), 1);
+    if (group.members.length === 0) {
+      this.groups.delete(group.key);
+      this.trie.remove(group.filter, group);
+    }
+  }
+
+  removeAll(session: Session): void {
+    for (const sub of [...session.subscriptions.values()]) this.remove(sub);
+  }
+
+  match(topic: string): readonly IndexEntry[] {
+    return this.trie.match(topic);
+  }
+}
+
+/**
+ * The member of `group` that gets the next message: members take turns, and a connected
+ * member is preferred over a parked one so a message is not queued while someone could
+ * take it now.
+ */
+export function pickMember(group: SharedGroup): Subscription | undefined {
+  const { members } = group;
+  const n = members.length;
+  for (let i = 0; i < n; i++) {
+    const sub = members[(group.next + i) % n];
+    if (sub.session.target) {
+      group.next = (group.next + i + 1) % n;
+      return sub;
+    }
+  }
+  if (n === 0) return undefined;
+  const sub = members[group.next % n];
+  group.next = (group.next + 1) % n;
+  return sub;
+}
+
