@@ -38,7 +38,9 @@ export const mqttSchema = z
     connectTimeoutMs: int(1).default(10_000).describe('Time allowed between socket open and CONNECT'),
     receiveMaximum: int(1, 65535)
       .default(1000)
-      .describe('MQTT 5 Receive Maximum: unacknowledged QoS 1/2 PUBLISHes a client may have towards the node'),
+      .describe(
+        'MQTT 5 Receive Maximum: unacknowledged QoS 1/2 PUBLISHes a client may have towards the node',
+      ),
     topicAliasMaximum: int(0, 65535)
       .default(16)
       .describe('MQTT 5 topic aliases a client may use towards the node (0 = none)'),
@@ -48,7 +50,9 @@ export const mqttSchema = z
       .describe('Use topic aliases towards MQTT 5 clients that allow them'),
     maxSessionExpirySec: int(0, 4_294_967_295)
       .default(4_294_967_295)
-      .describe('Cap on the MQTT 5 session expiry interval a client may ask for (4294967295 = never expires)'),
+      .describe(
+        'Cap on the MQTT 5 session expiry interval a client may ask for (4294967295 = never expires)',
+      ),
     sharedSubscriptions: z.boolean().default(true).describe('Allow `$share/{group}/{filter}` subscriptions'),
     subscriptionIdentifiers: z.boolean().default(true).describe('Allow MQTT 5 subscription identifiers'),
     wildcardSubscriptions: z.boolean().default(true).describe('Allow `+` and `#` in subscription filters'),

@@ -4,8 +4,8 @@
 import { type Backbone, isExpired, type Message, type QoS, type SessionRecord } from '@edgemq/backbone';
 import { AppendBatcher } from './append-batcher.js';
 import { Counters } from './counters.js';
-import { KeyedLock } from './keyed-lock.js';
 import { DelayedWills } from './delayed-wills.js';
+import { KeyedLock } from './keyed-lock.js';
 import { RetainedIndex } from './retained-index.js';
 import {
   type Delivery,

@@ -11,6 +11,8 @@ export class Counters {
   droppedQueueOverflow = 0;
   /** Messages dropped because they expired before delivery. */
   droppedExpired = 0;
+  /** Messages dropped for one client because they exceed its Maximum Packet Size (MQTT 5). */
+  droppedTooLarge = 0;
 
   snapshot(): Record<string, number> {
     return {
@@ -19,6 +21,7 @@ export class Counters {
       droppedQos0Backpressure: this.droppedQos0Backpressure,
       droppedQueueOverflow: this.droppedQueueOverflow,
       droppedExpired: this.droppedExpired,
+      droppedTooLarge: this.droppedTooLarge,
     };
   }
 }

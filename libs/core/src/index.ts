@@ -1,8 +1,8 @@
 export type { Message, MessageOrigin, MessageProperties, QoS } from '@edgemq/backbone';
 export * from './broker.js';
-export * from './subscription-index.js';
 export * from './counters.js';
 export * from './retained-index.js';
 export * from './session.js';
+export * from './subscription-index.js';
 export * from './topic.js';
 export * from './topic-index.js';

@@ -1,8 +1,7 @@
 // Every subscription held on this node, in a trie keyed by filter. A shared subscription
 // `$share/{group}/{filter}` joins the group's single entry under the inner filter, so a
 // match yields plain subscriptions and whole groups; delivery picks one member per group.
-import { parseSharedFilter } from './topic.js';
-import { TopicIndex } from './topic-index.js';
+
 import {
   type IndexEntry,
   isSharedGroup,
@@ -11,6 +10,8 @@ import {
   type Subscription,
   type SubscriptionOptions,
 } from './session.js';
+import { parseSharedFilter } from './topic.js';
+import { TopicIndex } from './topic-index.js';
 
 export class SubscriptionIndex {
   private readonly trie: TopicIndex<IndexEntry>;
@@ -26,7 +27,11 @@ export class SubscriptionIndex {
   }
 
   /** Adds a subscription, or replaces the options of the session's existing one [MQTT-3.8.4-3]. */
-  add(session: Session, filter: string, options: SubscriptionOptions): { sub: Subscription; existed: boolean } {
+  add(
+    session: Session,
+    filter: string,
+    options: SubscriptionOptions,
+  ): { sub: Subscription; existed: boolean } {
     const existing = session.subscriptions.get(filter);
     if (existing) {
       existing.options = options;
@@ -97,4 +102,3 @@ export function pickMember(group: SharedGroup): Subscription | undefined {
   group.next = (group.next + 1) % n;
   return sub;
 }
-

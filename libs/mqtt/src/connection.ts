@@ -11,7 +11,8 @@ import { Framer } from './framer.js';
 import type { MqttOptions } from './options.js';
 import { Outbound, type OutboundState } from './outbound.js';
 import { ReasonCode } from './reason-codes.js';
-import { sendConnack, sendDisconnect, sendPublish, sendPubrel } from './send.js';
+import { type ConnackProperties, sendConnack, sendDisconnect, sendPublish, sendPubrel } from './send.js';
+import type { InboundAliases, OutboundAliases } from './topic-aliases.js';
 
 const CONNECT_TYPE = 1;
 
@@ -36,8 +37,18 @@ export class MqttConnection implements ConnectionHandler, DeliveryTarget {
   session?: Session;
   /** Published if the connection ends without DISCONNECT. */
   will?: Message;
-  /** Keep the session after this connection ends. */
+  /** Keep the session after this connection ends (3.1.1 clean session 0, 5.0 expiry > 0). */
   persistentSession = false;
+  /** MQTT 5 Session Expiry Interval in seconds; 0xFFFFFFFF never expires. */
+  sessionExpirySec = 0;
+  /** MQTT 5 Will Delay Interval in seconds. */
+  willDelaySec = 0;
+  /** MQTT 5 Maximum Packet Size of the client. */
+  clientMaxPacketBytes = Number.POSITIVE_INFINITY;
+  inboundAliases?: InboundAliases;
+  outboundAliases?: OutboundAliases;
+  /** QoS 1 PUBLISHes received whose PUBACK is not yet sent (5.0 Receive Maximum). */
+  inboundQos1Pending = 0;
   decoder?: PacketDecoder;
   readonly incomingQos2 = new Set<number>();
   readonly outbound: Outbound;
@@ -158,8 +169,9 @@ export class MqttConnection implements ConnectionHandler, DeliveryTarget {
     keepAliveSec: number,
     state: MqttProtocolState | undefined,
     queued: Message[],
+    properties?: ConnackProperties,
   ): void {
-    sendConnack(this, ReasonCode.success, sessionPresent);
+    sendConnack(this, ReasonCode.success, sessionPresent, properties);
     this.state = 'open';
     for (const id of state?.incomingQos2 ?? []) this.incomingQos2.add(id);
     const entries = [];
@@ -197,9 +209,12 @@ export class MqttConnection implements ConnectionHandler, DeliveryTarget {
     if (this.closed) return;
     const reason = error instanceof MqttError ? error.reasonCode : ReasonCode.unspecifiedError;
     this.logger.debug({ clientId: this.clientId, err: String(error) }, 'closing MQTT connection');
+    const reasonString = error instanceof Error ? error.message : undefined;
     this.corked(() => {
-      if (this.state === 'open') sendDisconnect(this, reason);
-      else if (error instanceof MqttError && error.refuseConnect) sendConnack(this, reason, false);
+      if (this.state === 'open') sendDisconnect(this, reason, reasonString);
+      else if (error instanceof MqttError && error.refuseConnect) {
+        sendConnack(this, reason, false, reasonString ? { reasonString } : undefined);
+      }
     });
     this.close();
   }
@@ -241,21 +256,26 @@ export class MqttConnection implements ConnectionHandler, DeliveryTarget {
     this.state = 'closed';
     clearTimeout(this.timer);
     this.backlog = [];
-    const will = this.will;
+    const will = wasOpen ? this.will : undefined;
     this.will = undefined;
-    if (will && wasOpen) {
-      this.broker.publish(will).catch((err) => this.logger.warn({ err: String(err) }, 'will not stored'));
-    }
     const session = this.session;
     this.handedBack = session
       ? this.broker
           .closeSession(session, this, {
+            persistent: this.persistentSession,
             protocolState: this.persistentSession ? this.protocolState() : undefined,
-            expiresAtMs: null,
+            expiresAtMs: this.sessionExpiresAtMs(),
+            will,
+            willDelayMs: this.willDelaySec * 1000,
           })
           .catch((err) => this.logger.warn({ err: String(err) }, 'session not saved'))
       : Promise.resolve();
     this.onEnded(this);
+  }
+
+  private sessionExpiresAtMs(): number | null {
+    if (this.version !== 5 || this.sessionExpirySec === 0xffffffff) return null;
+    return Date.now() + this.sessionExpirySec * 1000;
   }
 
   private protocolState(): MqttProtocolState {

@@ -45,8 +45,11 @@ export function dispatch(conn: MqttConnection, bytes: Buffer): Promise<void> | u
       return handleUnsubscribe(conn, packet);
     case 'pingreq':
       return handlePingreq(conn);
+    case 'auth':
+      // Enhanced authentication is never offered, so AUTH is always unexpected [MQTT-4.12.0-1].
+      throw protocolError('AUTH without an authentication method');
     case 'disconnect':
-      return handleDisconnect(conn);
+      return handleDisconnect(conn, packet);
     default:
       // CONNACK, SUBACK, PINGRESP… only ever go from server to client.
       throw protocolError(`unexpected ${packet.cmd} from a client`);

@@ -8,4 +8,16 @@ export interface MqttOptions {
   maxInflight: number;
   maxQueuedMessages: number;
   connectTimeoutMs: number;
+  /** MQTT 5 Receive Maximum we announce and enforce. */
+  receiveMaximum: number;
+  /** MQTT 5 Topic Alias Maximum we announce (client → node). */
+  topicAliasMaximum: number;
+  /** Use topic aliases towards 5.0 clients that allow them. */
+  outboundTopicAliases: boolean;
+  maxSessionExpirySec: number;
+  sharedSubscriptions: boolean;
+  subscriptionIdentifiers: boolean;
+  wildcardSubscriptions: boolean;
+  /** '' = never give Response Information. */
+  responseInformationPrefix: string;
 }

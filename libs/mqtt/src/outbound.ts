@@ -23,9 +23,12 @@ export interface OutboundState {
   pending: OutboundMessage[];
 }
 
+/** 'dropped': not sent at all (expired, or larger than the client accepts). */
+export type SendResult = 'ok' | 'congested' | 'dropped';
+
 export interface OutboundSink {
-  /** Writes one PUBLISH; returns false when the socket is congested. */
-  sendPublish(entry: OutboundMessage, packetId: number | undefined, dup: boolean): boolean;
+  sendPublish(entry: OutboundMessage, packetId: number | undefined, dup: boolean): SendResult;
+  /** Returns false when the socket is congested. */
   sendPubrel(packetId: number): boolean;
 }
 
@@ -44,7 +47,7 @@ export class Outbound {
 
   constructor(
     private readonly sink: OutboundSink,
-    private readonly options: OutboundOptions,
+    private options: OutboundOptions,
     private readonly counters: Counters,
   ) {}
 
@@ -63,7 +66,7 @@ export class Outbound {
         this.counters.droppedQos0Backpressure++;
         return;
       }
-      if (!this.sink.sendPublish(entry, undefined, false)) this.congested = true;
+      if (this.sink.sendPublish(entry, undefined, false) === 'congested') this.congested = true;
       return;
     }
     if (!this.hasRoom() || this.pending.length > 0) {
@@ -125,6 +128,11 @@ export class Outbound {
     return { inflight: [...this.inflight.values()], pending: this.pending };
   }
 
+  /** MQTT 5: the client's Receive Maximum narrows the window [MQTT-3.3.4-9]. */
+  limitInflight(maximum: number): void {
+    this.options = { ...this.options, maxInflight: Math.min(this.options.maxInflight, maximum) };
+  }
+
   private hasRoom(): boolean {
     return this.open && !this.congested && this.inflight.size < this.options.maxInflight;
   }
@@ -138,7 +146,9 @@ export class Outbound {
   private transmit(entry: OutboundMessage): void {
     const packetId = this.allocatePacketId();
     this.inflight.set(packetId, { ...entry, packetId, phase: 'publish' });
-    if (!this.sink.sendPublish(entry, packetId, false)) this.congested = true;
+    const result = this.sink.sendPublish(entry, packetId, false);
+    if (result === 'dropped') this.inflight.delete(packetId);
+    else if (result === 'congested') this.congested = true;
   }
 
   private enqueue(entry: OutboundMessage): void {

@@ -1,15 +1,28 @@
 // Outbound encoders: one function per packet the node sends. Handlers call these and
-// never build packets themselves.
+// never build packets themselves. 3.1.1 encodings drop every 5.0 property.
+import { isExpired } from '@edgemq/backbone';
 import type { IConnackPacket, IPublishPacket } from 'mqtt-packet';
 import { encode } from './codec.js';
 import type { MqttConnection } from './connection.js';
-import type { OutboundMessage } from './outbound.js';
+import type { OutboundMessage, SendResult } from './outbound.js';
+import { publishPropertiesFor } from './properties.js';
 import { connackReturnCodeFor } from './reason-codes.js';
 
-export function sendConnack(conn: MqttConnection, reasonCode: number, sessionPresent: boolean): void {
+export type ConnackProperties = NonNullable<IConnackPacket['properties']>;
+
+export function sendConnack(
+  conn: MqttConnection,
+  reasonCode: number,
+  sessionPresent: boolean,
+  properties?: ConnackProperties,
+): void {
   const packet: IConnackPacket = { cmd: 'connack', sessionPresent };
-  if (conn.version === 5) packet.reasonCode = reasonCode;
-  else packet.returnCode = connackReturnCodeFor(reasonCode);
+  if (conn.version === 5) {
+    packet.reasonCode = reasonCode;
+    if (properties && Object.keys(properties).length > 0) packet.properties = properties;
+  } else {
+    packet.returnCode = connackReturnCodeFor(reasonCode);
+  }
   conn.write(encode(packet, conn.version));
 }
 
@@ -18,8 +31,9 @@ export function sendPublish(
   entry: OutboundMessage,
   packetId: number | undefined,
   dup: boolean,
-): boolean {
+): SendResult {
   const { message } = entry;
+  const now = Date.now();
   const packet: IPublishPacket = {
     cmd: 'publish',
     topic: message.topic,
@@ -29,7 +43,34 @@ export function sendPublish(
     dup,
   };
   if (packetId !== undefined) packet.messageId = packetId;
-  return conn.write(encode(packet, conn.version));
+  let newAlias = false;
+  if (conn.version === 5) {
+    const properties = publishPropertiesFor(message, entry.subscriptionIds, now);
+    if (properties === null) return dropExpired(conn);
+    const alias = conn.outboundAliases?.lookup(message.topic);
+    if (alias) {
+      packet.properties = { ...properties, topicAlias: alias.alias };
+      if (alias.known) packet.topic = '';
+      newAlias = !alias.known;
+    } else if (properties) {
+      packet.properties = properties;
+    }
+  } else if (isExpired(message, now)) {
+    return dropExpired(conn);
+  }
+  const bytes = encode(packet, conn.version);
+  if (bytes.length > conn.clientMaxPacketBytes) {
+    // [MQTT-3.1.2-25] never send a packet larger than the client's Maximum Packet Size.
+    if (newAlias) conn.outboundAliases?.forget(message.topic);
+    conn.broker.counters.droppedTooLarge++;
+    return 'dropped';
+  }
+  return conn.write(bytes) ? 'ok' : 'congested';
+}
+
+function dropExpired(conn: MqttConnection): SendResult {
+  conn.broker.counters.droppedExpired++;
+  return 'dropped';
 }
 
 export function sendAck(
@@ -62,7 +103,9 @@ export function sendPingresp(conn: MqttConnection): void {
   conn.write(encode({ cmd: 'pingresp' }, conn.version));
 }
 
-export function sendDisconnect(conn: MqttConnection, reasonCode: number): void {
+export function sendDisconnect(conn: MqttConnection, reasonCode: number, reasonString?: string): void {
   if (conn.version !== 5) return; // 3.1.1 has no server DISCONNECT: the socket just closes
-  conn.write(encode({ cmd: 'disconnect', reasonCode }, conn.version));
+  // Reason strings are allowed on DISCONNECT whatever Request Problem Information says.
+  const properties = reasonString ? { reasonString } : undefined;
+  conn.write(encode({ cmd: 'disconnect', reasonCode, properties }, conn.version));
 }

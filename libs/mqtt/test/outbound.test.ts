@@ -30,8 +30,9 @@ function harness(options = { maxInflight: 3, maxQueued: 5 }) {
   let congested = false;
   const sink: OutboundSink = {
     sendPublish: (e, packetId, dup) => {
+      if (e.message.topic === 'too/large') return 'dropped';
       sent.push({ kind: 'publish', topic: e.message.topic, packetId, dup });
-      return !congested;
+      return congested ? 'congested' : 'ok';
     },
     sendPubrel: (packetId) => {
       sent.push({ kind: 'pubrel', packetId });
@@ -115,6 +116,23 @@ describe('Outbound', () => {
     expect(outbound.pendingCount).toBe(2);
     expect(counters.droppedQueueOverflow).toBe(3);
     expect(outbound.snapshot().pending.map((e) => e.message.topic)).toEqual(['t/5', 't/6']);
+  });
+
+  it('a message the sink drops (too large, expired) frees its packet id and window slot', () => {
+    const { outbound, sent } = harness({ maxInflight: 1, maxQueued: 5 });
+    outbound.start(undefined);
+    outbound.send({ ...entry(0), message: { ...message(0), topic: 'too/large' } });
+    expect(outbound.inflightCount).toBe(0);
+    outbound.send(entry(1));
+    expect(sent.map((s) => s.topic)).toEqual(['t/1']);
+  });
+
+  it('MQTT 5 Receive Maximum narrows the window', () => {
+    const { outbound, sent } = harness({ maxInflight: 10, maxQueued: 50 });
+    outbound.limitInflight(2);
+    outbound.start(undefined);
+    for (let i = 0; i < 5; i++) outbound.send(entry(i));
+    expect(sent).toHaveLength(2);
   });
 
   it('QoS 2: PUBREC turns the entry into PUBREL, PUBCOMP completes it', () => {

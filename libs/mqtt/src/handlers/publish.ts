@@ -1,27 +1,50 @@
-// PUBLISH from a client: validate the topic, hand the message to the broker, and
-// acknowledge QoS 1 (PUBACK) / QoS 2 (PUBREC) only once the broker has stored it.
+// PUBLISH from a client: resolve its topic (alias), validate, hand the message to the
+// broker, and acknowledge QoS 1 (PUBACK) / QoS 2 (PUBREC) only once the broker stored it.
+import { isUtf8 } from 'node:buffer';
 import type { Message } from '@edgemq/backbone';
 import { validateTopicName } from '@edgemq/core';
 import type { IPublishPacket } from 'mqtt-packet';
 import type { MqttConnection } from '../connection.js';
-import { protocolError } from '../errors.js';
+import { MqttError, protocolError } from '../errors.js';
+import { messagePropertiesOf } from '../properties.js';
 import { ReasonCode } from '../reason-codes.js';
 import { sendAck } from '../send.js';
 
 export function handlePublish(conn: MqttConnection, packet: IPublishPacket): undefined {
+  const topic = conn.inboundAliases
+    ? conn.inboundAliases.resolve(packet.topic, packet.properties?.topicAlias)
+    : packet.topic;
   // [MQTT-3.3.2-2] no wildcards in a topic name; [MQTT-4.7.3-1] not empty.
-  if (!validateTopicName(packet.topic)) throw protocolError(`invalid topic name "${packet.topic}"`);
+  if (!validateTopicName(topic)) throw protocolError(`invalid topic name "${topic}"`);
   const packetId = packet.messageId ?? 0;
+  const ack = packet.qos === 1 ? 'puback' : 'pubrec';
   if (packet.qos === 2 && conn.incomingQos2.has(packetId)) {
     // A re-sent QoS 2 PUBLISH whose PUBREL has not come: acknowledge, never publish twice.
     sendAck(conn, 'pubrec', packetId);
     return;
   }
+  if (
+    packet.qos > 0 &&
+    conn.version === 5 &&
+    conn.inboundQos1Pending + conn.incomingQos2.size >= conn.options.receiveMaximum
+  ) {
+    // [MQTT-3.3.4-8] more unacknowledged QoS>0 PUBLISHes than our Receive Maximum.
+    throw new MqttError(ReasonCode.receiveMaximumExceeded, 'receive maximum exceeded');
+  }
+  const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+  const properties = conn.version === 5 ? messagePropertiesOf(packet.properties) : undefined;
+  if (properties?.payloadFormatIndicator === 1 && !isUtf8(payload)) {
+    // [MQTT-3.3.2-4] declared UTF-8 but is not: refuse it, never forward it.
+    if (packet.qos === 0) throw new MqttError(ReasonCode.payloadFormatInvalid, 'payload is not valid UTF-8');
+    sendAck(conn, ack, packetId, ReasonCode.payloadFormatInvalid);
+    return;
+  }
   const message: Message = {
-    topic: packet.topic,
-    payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload),
+    topic,
+    payload,
     qos: packet.qos,
     retain: packet.retain,
+    ...(properties ? { properties } : {}),
     origin: { nodeId: conn.options.nodeId, clientId: conn.clientId },
     createdAtMs: Date.now(),
   };
@@ -31,12 +54,17 @@ export function handlePublish(conn: MqttConnection, packet: IPublishPacket): und
     return;
   }
   if (packet.qos === 2) conn.incomingQos2.add(packetId);
-  const ack = packet.qos === 1 ? 'puback' : 'pubrec';
+  else conn.inboundQos1Pending++;
   stored.then(
-    () => conn.corked(() => sendAck(conn, ack, packetId)),
+    ({ matched }) => {
+      if (packet.qos === 1) conn.inboundQos1Pending--;
+      const reason = matched === 0 ? ReasonCode.noMatchingSubscribers : ReasonCode.success;
+      conn.corked(() => sendAck(conn, ack, packetId, reason));
+    },
     () => {
       // Not stored: never acknowledge it as if it were. 5.0 says why; 3.1.1 withholds the ack.
-      if (packet.qos === 2) conn.incomingQos2.delete(packetId);
+      if (packet.qos === 1) conn.inboundQos1Pending--;
+      else conn.incomingQos2.delete(packetId);
       if (conn.version === 5) conn.corked(() => sendAck(conn, ack, packetId, ReasonCode.unspecifiedError));
     },
   );

@@ -1,10 +1,11 @@
-// SUBSCRIBE: each filter is validated on its own (0x80 / 0x8F for a bad one, the rest
-// still granted), SUBACK lists the granted QoS, then retained messages follow with the
-// retain flag set [MQTT-3.3.1-8].
+// SUBSCRIBE: each filter is judged on its own (a refused one gets its reason code, the
+// rest are still granted), SUBACK lists the outcome per filter, then retained messages
+// follow with the retain flag set [MQTT-3.3.1-8].
 import type { QoS } from '@edgemq/backbone';
 import { type Message, parseSharedFilter, type SubscriptionOptions, validateTopicFilter } from '@edgemq/core';
-import type { ISubscribePacket } from 'mqtt-packet';
+import type { ISubscribePacket, ISubscription } from 'mqtt-packet';
 import type { MqttConnection } from '../connection.js';
+import { protocolError } from '../errors.js';
 import { ReasonCode, SUBACK_FAILURE } from '../reason-codes.js';
 import { sendSuback } from '../send.js';
 
@@ -17,11 +18,13 @@ interface Granted {
 export async function handleSubscribe(conn: MqttConnection, packet: ISubscribePacket): Promise<void> {
   const session = conn.session!;
   const subscriptionId = packet.properties?.subscriptionIdentifier as number | undefined;
+  if (subscriptionId === 0) throw protocolError('subscription identifier 0'); // [MQTT-3.8.2-?]
   const codes: number[] = [];
   const grants: Promise<Granted>[] = [];
   for (const sub of packet.subscriptions) {
-    if (!acceptable(conn, sub.topic)) {
-      codes.push(conn.version === 5 ? ReasonCode.topicFilterInvalid : SUBACK_FAILURE);
+    const refusal = refusalFor(conn, sub, subscriptionId);
+    if (refusal !== undefined) {
+      codes.push(refusal);
       continue;
     }
     const options: SubscriptionOptions = {
@@ -56,8 +59,26 @@ export async function handleSubscribe(conn: MqttConnection, packet: ISubscribePa
   });
 }
 
-function acceptable(conn: MqttConnection, filter: string): boolean {
-  if (!validateTopicFilter(filter)) return false;
-  // Shared subscriptions are a 5.0 feature; before it `$share/...` is an ordinary filter.
-  return conn.version === 5 || parseSharedFilter(filter) === undefined || validateTopicFilter(filter);
+/** The SUBACK code refusing this filter, or undefined to grant it. */
+function refusalFor(
+  conn: MqttConnection,
+  sub: ISubscription,
+  subscriptionId: number | undefined,
+): number | undefined {
+  const v5 = conn.version === 5;
+  if (!validateTopicFilter(sub.topic)) return v5 ? ReasonCode.topicFilterInvalid : SUBACK_FAILURE;
+  const { options } = conn;
+  const shared = parseSharedFilter(sub.topic);
+  if (shared && !options.sharedSubscriptions)
+    return v5 ? ReasonCode.sharedSubscriptionsNotSupported : SUBACK_FAILURE;
+  // [MQTT-3.8.3-4] No Local on a shared subscription is a protocol error.
+  if (shared && sub.nl) throw protocolError('no local on a shared subscription');
+  const inner = shared?.filter ?? sub.topic;
+  if (!options.wildcardSubscriptions && /[+#]/.test(inner)) {
+    return v5 ? ReasonCode.wildcardSubscriptionsNotSupported : SUBACK_FAILURE;
+  }
+  if (subscriptionId !== undefined && !options.subscriptionIdentifiers) {
+    return ReasonCode.subscriptionIdentifiersNotSupported;
+  }
+  return undefined;
 }
