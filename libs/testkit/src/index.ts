@@ -1,3 +1,4 @@
 export * from './mqtt-client.js';
+export * from './redis-server.js';
 export * from './spawn-node.js';
 export * from './wait.js';

@@ -1,0 +1,41 @@
+// Every Redis key the backbone uses is built here, and nowhere else (docs/redis-layout.md
+// describes each one). Per-client keys carry the hash tag `{c:<clientId>}`, so that a
+// client's session, generation and queue live in one Redis Cluster slot and one Lua script
+// may touch them together. Log shards and the retained hash carry no tag: each shard may
+// live on its own cluster node.
+
+export class RedisKeys {
+  readonly prefix: string;
+
+  constructor(prefix: string) {
+    if (prefix.length === 0 || /[{}]/.test(prefix)) {
+      throw new Error(`keyPrefix must be non-empty and free of '{' and '}'; got ${JSON.stringify(prefix)}`);
+    }
+    this.prefix = prefix;
+  }
+
+  /** Stream: shard `shard` of the fan-out log. */
+  log(shard: number): string {
+    return `${this.prefix}:log:${shard}`;
+  }
+
+  /** Hash: topic -> encoded retained message. */
+  retained(): string {
+    return `${this.prefix}:retained`;
+  }
+
+  /** Hash: the session record of `clientId` (owner, gen, exp, body). */
+  session(clientId: string): string {
+    return `${this.prefix}:{c:${clientId}}:session`;
+  }
+
+  /** String: latest generation ever claimed for `clientId`; outlives the record. */
+  generation(clientId: string): string {
+    return `${this.prefix}:{c:${clientId}}:gen`;
+  }
+
+  /** List: the parked-session queue of `clientId`, oldest first. */
+  queue(clientId: string): string {
+    return `${this.prefix}:{c:${clientId}}:q`;
+  }
+}

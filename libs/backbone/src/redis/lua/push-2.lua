@@ -1,0 +1,23 @@
+-- push: append a message to a parked session's capped queue, dropping the oldest.
+-- KEYS[1] queue list    {c:<id>}:q
+-- KEYS[2] session hash  {c:<id>}:session  (a new queue takes over its expiry, if any)
+-- ARGV[1] encoded message
+-- ARGV[2] bound: the queue keeps at most this many (newest) messages; 0 keeps none
+-- returns {length, dropped}
+local length = redis.call('RPUSH', KEYS[1], ARGV[1])
+if length == 1 then
+  local ttl = redis.call('PTTL', KEYS[2])
+  if ttl > 0 then redis.call('PEXPIRE', KEYS[1], ttl) end
+end
+local bound = tonumber(ARGV[2])
+local dropped = 0
+if length > bound then
+  dropped = length - bound
+  if bound == 0 then
+    redis.call('DEL', KEYS[1])
+  else
+    redis.call('LTRIM', KEYS[1], dropped, -1)
+  end
+  length = bound
+end
+return {length, dropped}

@@ -1,0 +1,161 @@
+// The Redis backbone: the fan-out log on sharded Redis Streams (redis-log.ts), retained
+// messages in a hash, session records and parked-session queues under per-client hash
+// tags, claim/save/delete/push as Lua scripts. The key layout is docs/redis-layout.md.
+//
+// Connections: one command connection (everything but log reads; `isReady()` is its
+// status) and, between start() and stop(), one duplicated blocking connection per shard.
+// Failure injection for tests: `backbone.failures`, the same switches as the memory
+// backbone (see ../memory/failures.ts).
+
+import { Redis, type RedisOptions } from 'ioredis';
+import type { Backbone, RemoteMessageHandler } from '../backbone.js';
+import { copyMessage } from '../memory/copy.js';
+import { createFailureSwitches, type FailureSwitches, injectedFailure } from '../memory/failures.js';
+import type { Message } from '../message.js';
+import { RedisKeys } from './keys.js';
+import { RedisLog } from './redis-log.js';
+import { RedisQueues } from './redis-queues.js';
+import { RedisRetained } from './redis-retained.js';
+import { RedisSessions } from './redis-sessions.js';
+import { defineScripts } from './scripts.js';
+
+export interface RedisBackboneOptions {
+  /** `redis://[user:password@]host:port[/db]` (rediss:// for TLS). */
+  url: string;
+  nodeId: string;
+  /** Prefix of every key; default 'emq'. Must not contain '{' or '}'. */
+  keyPrefix?: string;
+  /** Log shards (streams); every node of a cluster must use the same number. Default 8. */
+  shards?: number;
+  /** Approximate cap per shard stream (XADD MAXLEN ~). Default 100000. */
+  logMaxLen?: number;
+  /** How long one XREAD blocks. Default 1000. */
+  blockTimeMs?: number;
+  /** Log entries per XREAD. Default 100. */
+  readCount?: number;
+  /**
+   * ioredis options for the command connection (TLS, auth, timeouts, ...). The default
+   * `maxRetriesPerRequest: 3` makes commands fail within a few reconnect attempts while
+   * Redis is away, instead of queueing them for long.
+   */
+  redisOptions?: RedisOptions;
+  /** Called when an `onRemote` handler throws; defaults to console.error. */
+  onHandlerError?: (error: unknown, message: Message) => void;
+  /** Called when a log entry cannot be decoded (it is skipped); defaults to console.error. */
+  onEntryError?: (error: unknown, stream: string, entryId: string) => void;
+}
+
+export class RedisBackbone implements Backbone {
+  readonly kind = 'redis';
+  readonly nodeId: string;
+  readonly keys: RedisKeys;
+  /** Failure-injection switches (see ../memory/failures.ts). */
+  readonly failures: FailureSwitches = createFailureSwitches();
+  readonly retained: RedisRetained;
+  readonly sessions: RedisSessions;
+  readonly queues: RedisQueues;
+  /** The command connection (exposed for tests and diagnostics). */
+  readonly redis: Redis;
+
+  readonly #log: RedisLog;
+  readonly #handlers: RemoteMessageHandler[] = [];
+  readonly #onHandlerError: (error: unknown, message: Message) => void;
+  #started = false;
+
+  constructor(options: RedisBackboneOptions) {
+    const shards = options.shards ?? 8;
+    if (!Number.isInteger(shards) || shards < 1)
+      throw new Error(`shards must be a positive integer; got ${shards}`);
+    this.nodeId = options.nodeId;
+    this.keys = new RedisKeys(options.keyPrefix ?? 'emq');
+    this.#onHandlerError =
+      options.onHandlerError ??
+      ((error) => console.error(`[backbone:redis ${this.nodeId}] onRemote handler threw`, error));
+    // lazyConnect: nothing connects before the first command or start().
+    this.redis = new Redis(options.url, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 3,
+      ...options.redisOptions,
+    });
+    this.redis.on('error', () => {}); // reconnects on its own; isReady() reports the outage
+    defineScripts(this.redis);
+    this.#log = new RedisLog(this.keys, {
+      nodeId: this.nodeId,
+      shards,
+      logMaxLen: options.logMaxLen ?? 100_000,
+      blockTimeMs: options.blockTimeMs ?? 1000,
+      readCount: options.readCount ?? 100,
+      deliver: (message) => this.#dispatch(message),
+      onEntryError:
+        options.onEntryError ??
+        ((error, stream, id) =>
+          console.error(`[backbone:redis ${this.nodeId}] skipped ${stream} ${id}`, error)),
+    });
+    this.retained = new RedisRetained(this.redis, this.keys, this.failures);
+    this.sessions = new RedisSessions(this.redis, this.keys, this.failures);
+    this.queues = new RedisQueues(this.redis, this.keys, this.failures);
+  }
+
+  async start(): Promise<void> {
+    if (this.#started) return;
+    this.#started = true;
+    try {
+      const status = this.redis.status;
+      if (status !== 'ready' && status !== 'connecting' && status !== 'connect') await this.redis.connect();
+      await this.#log.start(this.redis);
+    } catch (error) {
+      this.#started = false;
+      await this.#log.stop();
+      this.redis.disconnect(); // no reconnecting in the background after a failed start
+      const { host, port } = this.redis.options;
+      throw new Error(`backbone:redis ${this.nodeId}: cannot start on Redis at ${host}:${port}`, {
+        cause: error,
+      });
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (!this.#started) return;
+    this.#started = false;
+    await this.#log.stop();
+    if (this.redis.status === 'ready') {
+      // QUIT lets pending replies arrive; wait for the socket to close (bounded), so that
+      // a later start() reconnects on a clean connection.
+      const ended = new Promise((resolve) => this.redis.once('end', resolve));
+      const timeout = new Promise((resolve) => setTimeout(resolve, 1000).unref());
+      await Promise.race([
+        this.redis.quit().then(
+          () => ended,
+          () => {},
+        ),
+        timeout,
+      ]);
+    }
+    if (this.redis.status !== 'end') this.redis.disconnect();
+  }
+
+  isReady(): boolean {
+    return this.#started && this.failures.ready && this.redis.status === 'ready';
+  }
+
+  async append(messages: Message[]): Promise<void> {
+    if (this.failures.append) throw injectedFailure('append');
+    await this.#log.append(this.redis, messages);
+  }
+
+  onRemote(handler: RemoteMessageHandler): void {
+    this.#handlers.push(handler);
+  }
+
+  #dispatch(message: Message): void {
+    // Each handler gets its own copy, taken before any handler runs.
+    const copies = this.#handlers.map((_, index) => (index === 0 ? message : copyMessage(message)));
+    this.#handlers.forEach((handler, index) => {
+      try {
+        handler(copies[index]);
+      } catch (error) {
+        this.#onHandlerError(error, message);
+      }
+    });
+  }
+}

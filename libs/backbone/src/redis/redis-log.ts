@@ -1,0 +1,196 @@
+// The fan-out log on Redis Streams. `append` groups messages by shard (hash of the topic,
+// so order per topic holds) and writes ONE entry per shard per call,
+//   XADD <prefix>:log:<s> MAXLEN ~ <logMaxLen> * n <nodeId> d <msgpack batch>
+// all pipelined in one round trip; it resolves once Redis has acknowledged every entry.
+//
+// Reading: one loop per shard, each on its own duplicated connection, blocking in
+// `XREAD BLOCK <blockTimeMs> COUNT <readCount> STREAMS <shard> <lastId>`. Per-shard
+// connections keep every read a single-key command (shards may sit on different Redis
+// Cluster nodes), let a busy shard never delay the others, and give each loop its own
+// cursor and backoff. `start()` first reads each shard's last id, so everything appended
+// after `start()` resolves is delivered (a literal `$` in the first XREAD would miss
+// entries appended before that XREAD reaches Redis). Entries written by this node are
+// skipped. While Redis is away a read waits for the reconnect (its connection queues it)
+// and is then sent again from the same cursor. A read error backs off 100 ms, doubling to 2 s, and never spins; `stop()`
+// disconnects the blocking connections instead of waiting out a BLOCK.
+
+import type { Redis } from 'ioredis';
+import type { Message } from '../message.js';
+import { decodeBatch, encodeBatch } from './codec.js';
+import type { RedisKeys } from './keys.js';
+import { shardOf } from './shard.js';
+
+export interface RedisLogOptions {
+  nodeId: string;
+  shards: number;
+  logMaxLen: number;
+  blockTimeMs: number;
+  /** Entries per XREAD; each entry may hold many messages. */
+  readCount: number;
+  /** Gets every decoded message written by another node, in log order per shard. */
+  deliver: (message: Message) => void;
+  /** An entry that cannot be decoded is skipped and reported here. */
+  onEntryError: (error: unknown, stream: string, entryId: string) => void;
+}
+
+const BACKOFF_FIRST_MS = 100;
+const BACKOFF_MAX_MS = 2000;
+
+export class RedisLog {
+  readonly #options: RedisLogOptions;
+  readonly #keys: RedisKeys;
+  readonly #nodeIdBytes: Buffer;
+  #readers: ShardReader[] = [];
+
+  constructor(keys: RedisKeys, options: RedisLogOptions) {
+    this.#keys = keys;
+    this.#options = options;
+    this.#nodeIdBytes = Buffer.from(options.nodeId);
+  }
+
+  async append(redis: Redis, messages: readonly Message[]): Promise<void> {
+    if (messages.length === 0) return;
+    const { shards, logMaxLen, nodeId } = this.#options;
+    const byShard = new Map<number, Message[]>();
+    for (const message of messages) {
+      const shard = shardOf(message.topic, shards);
+      const batch = byShard.get(shard);
+      if (batch === undefined) byShard.set(shard, [message]);
+      else batch.push(message);
+    }
+    const pipeline = redis.pipeline();
+    for (const [shard, batch] of byShard) {
+      const key = this.#keys.log(shard);
+      pipeline.xadd(key, 'MAXLEN', '~', logMaxLen, '*', 'n', nodeId, 'd', encodeBatch(batch));
+    }
+    const results = await pipeline.exec();
+    for (const [error] of results ?? []) if (error) throw error;
+  }
+
+  /** Positions a reader per shard at the shard's current tail, then starts reading. */
+  async start(redis: Redis): Promise<void> {
+    const { shards } = this.#options;
+    const pipeline = redis.pipeline();
+    for (let shard = 0; shard < shards; shard++)
+      pipeline.xrevrange(this.#keys.log(shard), '+', '-', 'COUNT', 1);
+    const results = (await pipeline.exec()) ?? [];
+    const tails = results.map(([error, entries]) => {
+      if (error) throw error;
+      const last = (entries as Array<[string, string[]]>)[0];
+      return last === undefined ? '0-0' : last[0];
+    });
+    this.#readers = tails.map(
+      (tail, shard) =>
+        new ShardReader(
+          redis.duplicate({ maxRetriesPerRequest: null }),
+          this.#keys.log(shard),
+          tail,
+          this.#options,
+          this.#nodeIdBytes,
+        ),
+    );
+  }
+
+  /** Ends every read loop now; resolves once they have all returned. */
+  async stop(): Promise<void> {
+    const readers = this.#readers;
+    this.#readers = [];
+    await Promise.all(readers.map((reader) => reader.stop()));
+  }
+}
+
+class ShardReader {
+  readonly #connection: Redis;
+  readonly #stream: string;
+  readonly #options: RedisLogOptions;
+  readonly #ownNodeId: Buffer;
+  #lastId: string;
+  #stopping = false;
+  #wake: (() => void) | undefined;
+  readonly #done: Promise<void>;
+
+  constructor(
+    connection: Redis,
+    stream: string,
+    lastId: string,
+    options: RedisLogOptions,
+    ownNodeId: Buffer,
+  ) {
+    this.#connection = connection;
+    this.#stream = stream;
+    this.#lastId = lastId;
+    this.#options = options;
+    this.#ownNodeId = ownNodeId;
+    // Errors surface through the read loop; without a listener ioredis would print them.
+    connection.on('error', () => {});
+    this.#done = this.#loop();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    this.#wake?.();
+    this.#connection.disconnect();
+    await this.#done;
+  }
+
+  async #loop(): Promise<void> {
+    const { blockTimeMs, readCount } = this.#options;
+    let backoffMs = 0;
+    while (!this.#stopping) {
+      let reply: Array<[Buffer, Array<[Buffer, Buffer[]]>]> | null;
+      try {
+        reply = (await this.#connection.xreadBuffer(
+          'COUNT',
+          readCount,
+          'BLOCK',
+          blockTimeMs,
+          'STREAMS',
+          this.#stream,
+          this.#lastId,
+        )) as Array<[Buffer, Array<[Buffer, Buffer[]]>]> | null;
+      } catch {
+        if (this.#stopping) break;
+        backoffMs = backoffMs === 0 ? BACKOFF_FIRST_MS : Math.min(backoffMs * 2, BACKOFF_MAX_MS);
+        await this.#sleep(backoffMs);
+        continue;
+      }
+      backoffMs = 0;
+      if (this.#stopping) break;
+      for (const [, entries] of reply ?? []) {
+        for (const [id, fields] of entries) this.#entry(id.toString(), fields);
+      }
+    }
+  }
+
+  #entry(id: string, fields: Buffer[]): void {
+    this.#lastId = id;
+    let node: Buffer | undefined;
+    let data: Buffer | undefined;
+    for (let i = 0; i + 1 < fields.length; i += 2) {
+      const name = fields[i].toString();
+      if (name === 'n') node = fields[i + 1];
+      else if (name === 'd') data = fields[i + 1];
+    }
+    if (node?.equals(this.#ownNodeId)) return;
+    let messages: Message[];
+    try {
+      if (data === undefined) throw new Error('log entry without a d field');
+      messages = decodeBatch(data);
+    } catch (error) {
+      this.#options.onEntryError(error, this.#stream, id);
+      return;
+    }
+    for (const message of messages) this.#options.deliver(message);
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#wake = done;
+    });
+  }
+}
