@@ -67,6 +67,25 @@ export interface RetainedStore {
 
 export type RemoteMessageHandler = (message: Message) => void;
 
+/** A node-to-node request, e.g. `{ type: 'takeover', clientId }`. */
+export interface ControlCommand {
+  type: string;
+  clientId?: string;
+}
+
+export type ControlHandler = (command: ControlCommand, fromNode: string) => Promise<void>;
+
+/** Requests between nodes (session takeover). */
+export interface ControlChannel {
+  /**
+   * Asks `nodeId` to carry out `command`; resolves once it did, or at once when no such
+   * node is listening. Rejects when it does not answer within `timeoutMs`.
+   */
+  request(nodeId: string, command: ControlCommand, timeoutMs: number): Promise<void>;
+  /** The handler for requests addressed to this node (one per node). */
+  onRequest(handler: ControlHandler): void;
+}
+
 export interface Backbone {
   readonly kind: string;
   readonly nodeId: string;
@@ -84,4 +103,5 @@ export interface Backbone {
   readonly retained: RetainedStore;
   readonly sessions: SessionStore;
   readonly queues: QueueStore;
+  readonly control: ControlChannel;
 }

@@ -12,6 +12,7 @@
 // Remote delivery is asserted by polling (`waitFor`), never by fixed sleeps.
 
 import { describe } from 'vitest';
+import { controlContract } from './contract/control.js';
 import { failureContract } from './contract/failures.js';
 import type { BackboneFactory } from './contract/fixture.js';
 import { useFixture } from './contract/fixture.js';
@@ -31,6 +32,7 @@ export function backboneContract(name: string, factory: BackboneFactory): void {
     describe('retained', () => retainedContract(fx));
     describe('sessions', () => sessionContract(fx));
     describe('queues', () => queueContract(fx));
+    describe('control requests', () => controlContract(fx));
     describe('failure injection', () => failureContract(fx));
   });
 }

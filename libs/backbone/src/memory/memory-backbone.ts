@@ -9,6 +9,7 @@ import type { Backbone, RemoteMessageHandler } from '../backbone.js';
 import type { Message } from '../message.js';
 import { copyMessage } from './copy.js';
 import { createFailureSwitches, type FailureSwitches, injectedFailure } from './failures.js';
+import { MemoryControl } from './memory-control.js';
 import { MemoryHub } from './memory-hub.js';
 import type { MemoryLogMember } from './memory-log.js';
 import { MemoryQueues } from './memory-queues.js';
@@ -37,6 +38,7 @@ export class MemoryBackbone implements Backbone {
   readonly retained: MemoryRetained;
   readonly sessions: MemorySessions;
   readonly queues: MemoryQueues;
+  readonly control: MemoryControl;
 
   readonly #handlers: RemoteMessageHandler[] = [];
   readonly #member: MemoryLogMember = { deliver: (message) => this.#dispatch(message) };
@@ -52,6 +54,7 @@ export class MemoryBackbone implements Backbone {
     this.retained = new MemoryRetained(this.hub, this.failures);
     this.sessions = new MemorySessions(this.hub, this.failures);
     this.queues = new MemoryQueues(this.hub, this.failures);
+    this.control = new MemoryControl(this.hub, this.nodeId);
   }
 
   async start(): Promise<void> {
@@ -64,6 +67,7 @@ export class MemoryBackbone implements Backbone {
     if (!this.#started) return;
     this.#started = false;
     this.hub.log.leave(this.#member);
+    this.control.leave();
   }
 
   isReady(): boolean {

@@ -5,7 +5,7 @@
 //
 // Only the memory stores touch these maps. Every value in them is a private copy.
 
-import type { SessionRecord } from '../backbone.js';
+import type { ControlHandler, SessionRecord } from '../backbone.js';
 import type { Message } from '../message.js';
 import { MemoryLog } from './memory-log.js';
 
@@ -21,6 +21,8 @@ export class MemoryHub {
   readonly generations = new Map<string, number>();
   /** Parked-session queues by client id, oldest first; absent when empty. */
   readonly queues = new Map<string, Message[]>();
+  /** Request handlers of the nodes on this hub, by node id. */
+  readonly controlHandlers = new Map<string, ControlHandler>();
   /** Retained messages by topic. */
   readonly retained = new Map<string, Message>();
 }

@@ -34,6 +34,11 @@ export class RedisKeys {
     return `${this.prefix}:{c:${clientId}}:gen`;
   }
 
+  /** Pub/sub channel: requests to (and answers for) node `nodeId`. */
+  node(nodeId: string): string {
+    return `${this.prefix}:node:${nodeId}`;
+  }
+
   /** List: the parked-session queue of `clientId`, oldest first. */
   queue(clientId: string): string {
     return `${this.prefix}:{c:${clientId}}:q`;

@@ -13,6 +13,7 @@ import { copyMessage } from '../memory/copy.js';
 import { createFailureSwitches, type FailureSwitches, injectedFailure } from '../memory/failures.js';
 import type { Message } from '../message.js';
 import { RedisKeys } from './keys.js';
+import { RedisControl } from './redis-control.js';
 import { RedisLog } from './redis-log.js';
 import { RedisQueues } from './redis-queues.js';
 import { RedisRetained } from './redis-retained.js';
@@ -54,6 +55,7 @@ export class RedisBackbone implements Backbone {
   readonly retained: RedisRetained;
   readonly sessions: RedisSessions;
   readonly queues: RedisQueues;
+  readonly control: RedisControl;
   /** The command connection (exposed for tests and diagnostics). */
   readonly redis: Redis;
 
@@ -94,6 +96,7 @@ export class RedisBackbone implements Backbone {
     this.retained = new RedisRetained(this.redis, this.keys, this.failures);
     this.sessions = new RedisSessions(this.redis, this.keys, this.failures);
     this.queues = new RedisQueues(this.redis, this.keys, this.failures);
+    this.control = new RedisControl(this.redis, this.keys, this.nodeId);
   }
 
   async start(): Promise<void> {
@@ -103,9 +106,11 @@ export class RedisBackbone implements Backbone {
       const status = this.redis.status;
       if (status !== 'ready' && status !== 'connecting' && status !== 'connect') await this.redis.connect();
       await this.#log.start(this.redis);
+      await this.control.start();
     } catch (error) {
       this.#started = false;
       await this.#log.stop();
+      await this.control.stop();
       this.redis.disconnect(); // no reconnecting in the background after a failed start
       const { host, port } = this.redis.options;
       throw new Error(`backbone:redis ${this.nodeId}: cannot start on Redis at ${host}:${port}`, {
@@ -118,6 +123,7 @@ export class RedisBackbone implements Backbone {
     if (!this.#started) return;
     this.#started = false;
     await this.#log.stop();
+    await this.control.stop();
     if (this.redis.status === 'ready') {
       // QUIT lets pending replies arrive; wait for the socket to close (bounded), so that
       // a later start() reconnects on a clean connection.

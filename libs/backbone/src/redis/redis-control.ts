@@ -1,0 +1,95 @@
+// Node-to-node requests over Redis pub/sub: each node listens on its own channel
+// `<prefix>:node:<nodeId>` (one subscriber connection); a request carries an id and the
+// sender's node id, and the answer comes back on the sender's channel. PUBLISH reaching
+// nobody means no such node is listening: the request is done.
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { ControlChannel, ControlCommand, ControlHandler } from '../backbone.js';
+import type { RedisKeys } from './keys.js';
+
+interface Envelope {
+  id: string;
+  from: string;
+  command?: ControlCommand;
+  /** Set on answers. */
+  done?: boolean;
+  error?: string;
+}
+
+export class RedisControl implements ControlChannel {
+  private subscriber?: Redis;
+  private handler?: ControlHandler;
+  private readonly waiting = new Map<string, { resolve: () => void; reject: (e: Error) => void }>();
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+    private readonly nodeId: string,
+  ) {}
+
+  async start(): Promise<void> {
+    const subscriber = this.redis.duplicate({ lazyConnect: true });
+    subscriber.on('error', () => {});
+    subscriber.on('messageBuffer', (_channel: Buffer, payload: Buffer) => this.receive(payload.toString()));
+    await subscriber.connect();
+    await subscriber.subscribe(this.keys.node(this.nodeId));
+    this.subscriber = subscriber;
+  }
+
+  async stop(): Promise<void> {
+    this.subscriber?.disconnect();
+    this.subscriber = undefined;
+    for (const { reject } of this.waiting.values()) reject(new Error('control channel stopped'));
+    this.waiting.clear();
+  }
+
+  async request(nodeId: string, command: ControlCommand, timeoutMs: number): Promise<void> {
+    const id = randomBytes(8).toString('hex');
+    const envelope: Envelope = { id, from: this.nodeId, command };
+    let timer: NodeJS.Timeout | undefined;
+    const answered = new Promise<void>((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      timer = setTimeout(() => reject(new Error(`node ${nodeId} did not answer ${command.type}`)), timeoutMs);
+    });
+    try {
+      const receivers = await this.redis.publish(this.keys.node(nodeId), JSON.stringify(envelope));
+      if (receivers === 0) return;
+      await answered;
+    } finally {
+      clearTimeout(timer);
+      this.waiting.delete(id);
+    }
+  }
+
+  onRequest(handler: ControlHandler): void {
+    this.handler = handler;
+  }
+
+  private receive(raw: string): void {
+    let envelope: Envelope;
+    try {
+      envelope = JSON.parse(raw) as Envelope;
+    } catch {
+      return;
+    }
+    if (envelope.done) {
+      const waiter = this.waiting.get(envelope.id);
+      if (!waiter) return;
+      if (envelope.error) waiter.reject(new Error(envelope.error));
+      else waiter.resolve();
+      return;
+    }
+    if (!envelope.command || !this.handler) return;
+    const answer = (error?: string) =>
+      this.redis
+        .publish(
+          this.keys.node(envelope.from),
+          JSON.stringify({ id: envelope.id, from: this.nodeId, done: true, error }),
+        )
+        .catch(() => undefined);
+    this.handler(envelope.command, envelope.from).then(
+      () => answer(),
+      (error: unknown) => answer(String(error)),
+    );
+  }
+}
