@@ -3,7 +3,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { MemoryBackbone } from '@edgemq/backbone';
+import { type Backbone, MemoryBackbone, RedisBackbone } from '@edgemq/backbone';
 import type { EdgeConfig } from '@edgemq/config';
 import { Broker } from '@edgemq/core';
 import { MqttServer } from '@edgemq/mqtt';
@@ -21,12 +21,23 @@ export interface EdgeNode {
   stop(): Promise<void>;
 }
 
+/** Redis when a URL is configured (clustered mode), otherwise the in-process backbone. */
+function createBackbone(config: EdgeConfig, nodeId: string): Backbone {
+  const { url, keyPrefix, shards, logMaxLen, blockTimeMs } = config.redis;
+  if (!url) return new MemoryBackbone({ nodeId });
+  return new RedisBackbone({ url, nodeId, keyPrefix, shards, logMaxLen, blockTimeMs });
+}
+
 export async function startNode(config: EdgeConfig, logger?: Logger): Promise<EdgeNode> {
   const nodeId = config.nodeId ?? `${hostname()}-${randomBytes(3).toString('hex')}`;
   const log = logger ?? createLogger(config.logLevel, nodeId);
-  const backbone = new MemoryBackbone({ nodeId });
+  const backbone = createBackbone(config, nodeId);
   await backbone.start();
-  const broker = new Broker(backbone, { nodeId, maxQueuedMessages: config.mqtt.maxQueuedMessages });
+  const broker = new Broker(backbone, {
+    nodeId,
+    maxQueuedMessages: config.mqtt.maxQueuedMessages,
+    clustered: backbone.kind !== 'memory',
+  });
   await broker.start();
   const mqtt = new MqttServer(broker, { nodeId, ...config.mqtt }, log);
 

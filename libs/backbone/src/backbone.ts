@@ -71,6 +71,8 @@ export type RemoteMessageHandler = (message: Message) => void;
 export interface ControlCommand {
   type: string;
   clientId?: string;
+  /** takeover: the new connection starts clean (the old session ends). */
+  cleanStart?: boolean;
 }
 
 export type ControlHandler = (command: ControlCommand, fromNode: string) => Promise<void>;

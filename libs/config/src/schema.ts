@@ -65,6 +65,24 @@ export const mqttSchema = z
   })
   .strict();
 
+export const redisSchema = z
+  .object({
+    url: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'Redis URL (`redis://host:port`); set it to run clustered, leave it out for the in-process backbone',
+      ),
+    keyPrefix: z.string().min(1).default('emq').describe('Prefix of every Redis key'),
+    shards: int(1, 1024)
+      .default(8)
+      .describe('Log streams (shards); every node of a cluster must use the same number'),
+    logMaxLen: int(1000).default(100_000).describe('Approximate entries kept per log stream (XADD MAXLEN ~)'),
+    blockTimeMs: int(10, 60_000).default(1000).describe('How long one log read (XREAD BLOCK) waits'),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     nodeId: z.string().min(1).optional().describe('Node id in the cluster; generated when absent'),
@@ -76,6 +94,7 @@ export const configSchema = z
     logLevel: z.enum(logLevels).default('info').describe('Least severe log level written'),
     http: httpSchema.prefault({}).describe('HTTP and WebSocket listener'),
     mqtt: mqttSchema.prefault({}).describe('MQTT over TCP listener and session limits'),
+    redis: redisSchema.prefault({}).describe('Cluster backbone on Redis'),
     shutdownTimeoutMs: int(0).default(5000).describe('Time allowed for a graceful shutdown before exit'),
   })
   .strict();

@@ -24,6 +24,7 @@ const defaults = {
     wildcardSubscriptions: true,
     responseInformationPrefix: 'response/',
   },
+  redis: { keyPrefix: 'emq', shards: 8, logMaxLen: 100_000, blockTimeMs: 1000 },
   shutdownTimeoutMs: 5000,
 };
 

@@ -26,6 +26,8 @@ export interface BrokerOptions {
   takeoverTimeoutMs?: number;
   matchCacheSize?: number;
   now?: () => number;
+  /** Other nodes share the backbone: local matches are not the whole story. */
+  clustered?: boolean;
 }
 
 export interface OpenSessionRequest {
@@ -60,8 +62,8 @@ export interface CloseSessionRequest {
 }
 
 export interface PublishResult {
-  /** Local sessions the message went to (or was queued for). */
-  matched: number;
+  /** Sessions the message went to; undefined when other nodes may have matched it too. */
+  matched: number | undefined;
 }
 
 export class Broker {
@@ -101,6 +103,11 @@ export class Broker {
   async start(): Promise<void> {
     for (const topic of await this.backbone.retained.topics()) this.retained.add(topic);
     this.backbone.onRemote((message) => this.acceptRemote(message));
+    this.backbone.control.onRequest(async (command) => {
+      if (command.type === 'takeover' && command.clientId) {
+        await this.handOver(command.clientId, command.cleanStart ?? false);
+      }
+    });
   }
 
   /** Claims the session for a new connection, taking it over from an older one. */
@@ -112,6 +119,7 @@ export class Broker {
     const { clientId } = request;
     const existing = this.sessions.get(clientId);
     if (existing?.target) await this.takeOver(existing);
+    await this.takeOverRemote(request);
     const claim = await this.backbone.sessions.claim(clientId, this.nodeId, this.now());
     const local = this.sessions.get(clientId);
     const previous = request.cleanStart ? undefined : claim.previous;
@@ -126,7 +134,9 @@ export class Broker {
     if (!session) {
       session = new Session(clientId);
       this.sessions.set(clientId, session);
-      for (const sub of previous?.subscriptions ?? []) {
+    }
+    for (const sub of previous?.subscriptions ?? []) {
+      if (!session.subscriptions.has(sub.filter)) {
         this.index.add(session, sub.filter, sub.options as unknown as SubscriptionOptions);
       }
     }
@@ -146,6 +156,41 @@ export class Broker {
       protocolState: previous?.protocolState,
       queued: fresh,
     };
+  }
+
+  /**
+   * The session may live on another node (connected, or parked there). Start matching for
+   * it here first, so nothing published during the handover is missed, then ask that node
+   * to close its connection, save the session and stop caring for it (bounded wait).
+   */
+  private async takeOverRemote(request: OpenSessionRequest): Promise<void> {
+    const { clientId } = request;
+    const stored = await this.backbone.sessions.load(clientId);
+    if (!stored || stored.ownerNode === this.nodeId) return;
+    const live = stored.expiresAtMs === null || stored.expiresAtMs > this.now();
+    if (!request.cleanStart && live && !this.sessions.has(clientId)) {
+      const session = new Session(clientId);
+      session.target = request.target;
+      this.sessions.set(clientId, session);
+      for (const sub of stored.subscriptions) {
+        this.index.add(session, sub.filter, sub.options as unknown as SubscriptionOptions);
+      }
+    }
+    const timeoutMs = this.options.takeoverTimeoutMs ?? 1000;
+    const command = { type: 'takeover', clientId, cleanStart: request.cleanStart };
+    await this.backbone.control.request(stored.ownerNode, command, timeoutMs).catch(() => undefined);
+  }
+
+  /** Another node is taking `clientId` over: close the connection here and stop caring for the session. */
+  private async handOver(clientId: string, cleanStart: boolean): Promise<void> {
+    // A delayed will waiting here is cancelled by the resume, or due now if the session ends.
+    if (cleanStart) this.wills.fire(clientId);
+    else this.wills.cancel(clientId);
+    const session = this.sessions.get(clientId);
+    if (!session) return;
+    if (session.target) await this.takeOver(session);
+    // The record stays in the backbone for the new owner; only this node's copy goes.
+    if (this.sessions.get(clientId) === session) this.discard(session);
   }
 
   private async takeOver(session: Session): Promise<void> {
@@ -265,7 +310,7 @@ export class Broker {
     const matched = this.deliverLocal(message);
     if (message.retain) await Promise.all([stored, this.backbone.retained.set(message)]);
     else await stored;
-    return { matched };
+    return { matched: this.options.clustered ? undefined : matched };
   }
 
   private acceptRemote(message: Message): void {

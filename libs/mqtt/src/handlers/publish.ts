@@ -58,6 +58,7 @@ export function handlePublish(conn: MqttConnection, packet: IPublishPacket): und
   stored.then(
     ({ matched }) => {
       if (packet.qos === 1) conn.inboundQos1Pending--;
+      // 0x10 only when this node knows nobody matched (a single node); in a cluster it cannot know.
       const reason = matched === 0 ? ReasonCode.noMatchingSubscribers : ReasonCode.success;
       conn.corked(() => sendAck(conn, ack, packetId, reason));
     },
