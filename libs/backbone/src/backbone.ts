@@ -24,6 +24,10 @@ export interface SessionRecord {
   subscriptions: SubscriptionRecord[];
   /** Protocol-owned state (MQTT: packet ids in flight); opaque to the backbone. */
   protocolState?: unknown;
+  /** The will of the connected client, published by a survivor if its node dies. */
+  will?: Message;
+  /** How long the session outlives its connection: 0 ends with it, null never expires. */
+  sessionExpiryMs?: number | null;
 }
 
 export interface ClaimResult {
@@ -88,6 +92,23 @@ export interface ControlChannel {
   onRequest(handler: ControlHandler): void;
 }
 
+/**
+ * Which nodes are alive, and which sessions each one owns, so that a survivor can take
+ * care of a dead node's clients. Heartbeats are wall-clock ms.
+ */
+export interface NodeRegistry {
+  heartbeat(nodeId: string, nowMs: number): Promise<void>;
+  /** Nodes whose last heartbeat is older than `beforeMs`. */
+  silentSince(beforeMs: number): Promise<string[]>;
+  /** Takes responsibility for a silent node; true for exactly one caller. */
+  claimDead(nodeId: string, beforeMs: number): Promise<boolean>;
+  noteOwner(nodeId: string, clientId: string): Promise<void>;
+  /** Client ids `nodeId` noted as its own (some may have moved on since). */
+  owned(nodeId: string): Promise<string[]>;
+  /** Drops a node's heartbeat and owned list (graceful stop, or after adoption). */
+  forget(nodeId: string): Promise<void>;
+}
+
 export interface Backbone {
   readonly kind: string;
   readonly nodeId: string;
@@ -106,4 +127,5 @@ export interface Backbone {
   readonly sessions: SessionStore;
   readonly queues: QueueStore;
   readonly control: ControlChannel;
+  readonly nodes: NodeRegistry;
 }

@@ -18,6 +18,7 @@ import type { BackboneFactory } from './contract/fixture.js';
 import { useFixture } from './contract/fixture.js';
 import { lifecycleContract } from './contract/lifecycle.js';
 import { logContract } from './contract/log.js';
+import { nodesContract } from './contract/nodes.js';
 import { queueContract } from './contract/queues.js';
 import { retainedContract } from './contract/retained.js';
 import { sessionContract } from './contract/sessions.js';
@@ -33,6 +34,7 @@ export function backboneContract(name: string, factory: BackboneFactory): void {
     describe('sessions', () => sessionContract(fx));
     describe('queues', () => queueContract(fx));
     describe('control requests', () => controlContract(fx));
+    describe('nodes', () => nodesContract(fx));
     describe('failure injection', () => failureContract(fx));
   });
 }

@@ -38,6 +38,8 @@ export function copySessionRecord(record: SessionRecord): SessionRecord {
     subscriptions: record.subscriptions.map(copySubscription),
   };
   if (record.protocolState !== undefined) copy.protocolState = copyPlainData(record.protocolState);
+  if (record.will !== undefined) copy.will = copyMessage(record.will);
+  if (record.sessionExpiryMs !== undefined) copy.sessionExpiryMs = record.sessionExpiryMs;
   return copy;
 }
 

@@ -12,6 +12,7 @@ import { createFailureSwitches, type FailureSwitches, injectedFailure } from './
 import { MemoryControl } from './memory-control.js';
 import { MemoryHub } from './memory-hub.js';
 import type { MemoryLogMember } from './memory-log.js';
+import { MemoryNodes } from './memory-nodes.js';
 import { MemoryQueues } from './memory-queues.js';
 import { MemoryRetained } from './memory-retained.js';
 import { MemorySessions } from './memory-sessions.js';
@@ -39,6 +40,7 @@ export class MemoryBackbone implements Backbone {
   readonly sessions: MemorySessions;
   readonly queues: MemoryQueues;
   readonly control: MemoryControl;
+  readonly nodes: MemoryNodes;
 
   readonly #handlers: RemoteMessageHandler[] = [];
   readonly #member: MemoryLogMember = { deliver: (message) => this.#dispatch(message) };
@@ -55,6 +57,7 @@ export class MemoryBackbone implements Backbone {
     this.sessions = new MemorySessions(this.hub, this.failures);
     this.queues = new MemoryQueues(this.hub, this.failures);
     this.control = new MemoryControl(this.hub, this.nodeId);
+    this.nodes = new MemoryNodes(this.hub);
   }
 
   async start(): Promise<void> {

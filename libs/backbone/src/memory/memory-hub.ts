@@ -23,6 +23,10 @@ export class MemoryHub {
   readonly queues = new Map<string, Message[]>();
   /** Request handlers of the nodes on this hub, by node id. */
   readonly controlHandlers = new Map<string, ControlHandler>();
+  /** Last heartbeat per node id (ms). */
+  readonly heartbeats = new Map<string, number>();
+  /** Client ids each node noted as its own. */
+  readonly owned = new Map<string, Set<string>>();
   /** Retained messages by topic. */
   readonly retained = new Map<string, Message>();
 }

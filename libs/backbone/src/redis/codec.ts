@@ -2,7 +2,7 @@
 // its own, whichever node wrote it). A message is a positional tuple
 //   [topic, payload, qos, retain, originNode, originClient, createdAtMs, properties?]
 // a log entry's `d` field is [FORMAT, [message, ...]] (many messages per entry), and a
-// session body is [FORMAT, [[filter, qos, options?], ...], protocolState?].
+// session body is [FORMAT, [[filter, qos, options?], ...], protocolState?, will?, sessionExpiryMs?].
 // Buffers come back as Buffers (copied out of the reply, so keeping one keeps no more than
 // itself); Map, Set, Date and typed arrays inside opaque data come back as themselves.
 
@@ -103,6 +103,8 @@ export function decodeBatch(bytes: Buffer): Message[] {
 export interface SessionBody {
   subscriptions: SubscriptionRecord[];
   protocolState?: unknown;
+  will?: Message;
+  sessionExpiryMs?: number | null;
 }
 
 type SubscriptionTuple = [string, QoS, unknown?];
@@ -113,8 +115,14 @@ export function encodeSessionBody(body: SessionBody): Buffer {
     if (subscription.options !== undefined) tuple.push(wrapMaps(subscription.options));
     return tuple;
   });
-  const value: unknown[] = [FORMAT, subscriptions];
-  if (body.protocolState !== undefined) value.push(wrapMaps(body.protocolState));
+  // [format, subscriptions, protocolState, will, sessionExpiryMs]; undefined = absent.
+  const value: unknown[] = [
+    FORMAT,
+    subscriptions,
+    body.protocolState === undefined ? undefined : wrapMaps(body.protocolState),
+    body.will === undefined ? undefined : toTuple(body.will),
+    body.sessionExpiryMs,
+  ];
   return packr.pack(value);
 }
 
@@ -131,7 +139,9 @@ export function decodeSessionBody(bytes: Buffer | undefined): SessionBody {
     return subscription;
   });
   const body: SessionBody = { subscriptions };
-  if (value.length > 2 && value[2] !== undefined) body.protocolState = value[2];
+  if (value.length > 2 && value[2] !== undefined && value[2] !== null) body.protocolState = value[2];
+  if (value.length > 3 && value[3] !== undefined && value[3] !== null) body.will = fromTuple(value[3]);
+  if (value.length > 4 && value[4] !== undefined) body.sessionExpiryMs = value[4] as number | null;
   return body;
 }
 

@@ -34,6 +34,16 @@ export class RedisKeys {
     return `${this.prefix}:{c:${clientId}}:gen`;
   }
 
+  /** Sorted set: node id -> last heartbeat (epoch ms). */
+  nodes(): string {
+    return `${this.prefix}:nodes`;
+  }
+
+  /** Set: client ids whose sessions `nodeId` took (for adoption if it dies). */
+  owned(nodeId: string): string {
+    return `${this.prefix}:owned:${nodeId}`;
+  }
+
   /** Pub/sub channel: requests to (and answers for) node `nodeId`. */
   node(nodeId: string): string {
     return `${this.prefix}:node:${nodeId}`;

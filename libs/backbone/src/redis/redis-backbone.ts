@@ -15,6 +15,7 @@ import type { Message } from '../message.js';
 import { RedisKeys } from './keys.js';
 import { RedisControl } from './redis-control.js';
 import { RedisLog } from './redis-log.js';
+import { RedisNodes } from './redis-nodes.js';
 import { RedisQueues } from './redis-queues.js';
 import { RedisRetained } from './redis-retained.js';
 import { RedisSessions } from './redis-sessions.js';
@@ -56,6 +57,7 @@ export class RedisBackbone implements Backbone {
   readonly sessions: RedisSessions;
   readonly queues: RedisQueues;
   readonly control: RedisControl;
+  readonly nodes: RedisNodes;
   /** The command connection (exposed for tests and diagnostics). */
   readonly redis: Redis;
 
@@ -97,6 +99,7 @@ export class RedisBackbone implements Backbone {
     this.sessions = new RedisSessions(this.redis, this.keys, this.failures);
     this.queues = new RedisQueues(this.redis, this.keys, this.failures);
     this.control = new RedisControl(this.redis, this.keys, this.nodeId);
+    this.nodes = new RedisNodes(this.redis, this.keys);
   }
 
   async start(): Promise<void> {

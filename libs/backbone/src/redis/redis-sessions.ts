@@ -57,6 +57,8 @@ export class RedisSessions implements SessionStore {
     const body = encodeSessionBody({
       subscriptions: record.subscriptions,
       protocolState: record.protocolState,
+      will: record.will,
+      sessionExpiryMs: record.sessionExpiryMs,
     });
     const expiry = record.expiresAtMs === null ? '' : String(record.expiresAtMs);
     const args = [record.generation, record.ownerNode, expiry, body, GC_GRACE_MS];
@@ -76,9 +78,11 @@ function toRecord(
   exp: Buffer | undefined,
   body: Buffer | undefined,
 ): SessionRecord {
-  const { subscriptions, protocolState } = decodeSessionBody(body);
+  const { subscriptions, protocolState, will, sessionExpiryMs } = decodeSessionBody(body);
   const expiry = exp === undefined || exp.length === 0 ? null : Number(exp.toString());
   const record: SessionRecord = { clientId, ownerNode, generation, expiresAtMs: expiry, subscriptions };
   if (protocolState !== undefined) record.protocolState = protocolState;
+  if (will !== undefined) record.will = will;
+  if (sessionExpiryMs !== undefined) record.sessionExpiryMs = sessionExpiryMs;
   return record;
 }

@@ -8,7 +8,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 
-export type ScriptName = 'claim' | 'save' | 'delete' | 'push';
+export type ScriptName = 'claim' | 'save' | 'delete' | 'push' | 'claimdead';
 
 interface Script {
   command: string;

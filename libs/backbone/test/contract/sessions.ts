@@ -4,7 +4,7 @@
 
 import { beforeEach, expect, it } from 'vitest';
 import type { SessionRecord } from '../../src/backbone.js';
-import { type ContractContext, message } from './fixture.js';
+import { type ContractContext, fullProperties, message } from './fixture.js';
 
 export function sessionContract(fx: ContractContext): void {
   const id = (name = 'c') => `${fx.prefix}-${name}`;
@@ -25,6 +25,16 @@ export function sessionContract(fx: ContractContext): void {
       { filter: '$share/g/x/#', qos: 2, options: { noLocal: true, retainHandling: 1 } },
     ],
     protocolState: { nextPacketId: 7, inflight: [1, 2, 3], flags: { clean: false }, note: null },
+  });
+
+  it('keeps the will and the session expiry interval of a record', async () => {
+    const { generation } = await fx.a.sessions.claim(id(), fx.a.nodeId, Date.now());
+    const will = message(`${fx.prefix}/will`, { qos: 1, retain: true, properties: fullProperties() });
+    for (const sessionExpiryMs of [null, 0, 60_000]) {
+      const saved = { ...record(id(), generation, fx.a.nodeId), will, sessionExpiryMs };
+      expect(await fx.a.sessions.save(saved)).toBe(true);
+      expect(await fx.b.sessions.load(id())).toEqual(saved);
+    }
   });
 
   it('loads nothing for an unknown client', async () => {

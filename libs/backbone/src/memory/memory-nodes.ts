@@ -1,0 +1,41 @@
+// Node liveness on a MemoryHub: heartbeats and owned-session lists in maps, each
+// operation atomic because it never awaits.
+import type { NodeRegistry } from '../backbone.js';
+import type { MemoryHub } from './memory-hub.js';
+
+export class MemoryNodes implements NodeRegistry {
+  constructor(private readonly hub: MemoryHub) {}
+
+  async heartbeat(nodeId: string, nowMs: number): Promise<void> {
+    this.hub.heartbeats.set(nodeId, nowMs);
+  }
+
+  async silentSince(beforeMs: number): Promise<string[]> {
+    return [...this.hub.heartbeats].filter(([, at]) => at < beforeMs).map(([id]) => id);
+  }
+
+  async claimDead(nodeId: string, beforeMs: number): Promise<boolean> {
+    const at = this.hub.heartbeats.get(nodeId);
+    if (at === undefined || at >= beforeMs) return false;
+    this.hub.heartbeats.delete(nodeId);
+    return true;
+  }
+
+  async noteOwner(nodeId: string, clientId: string): Promise<void> {
+    let owned = this.hub.owned.get(nodeId);
+    if (!owned) {
+      owned = new Set();
+      this.hub.owned.set(nodeId, owned);
+    }
+    owned.add(clientId);
+  }
+
+  async owned(nodeId: string): Promise<string[]> {
+    return [...(this.hub.owned.get(nodeId) ?? [])];
+  }
+
+  async forget(nodeId: string): Promise<void> {
+    this.hub.heartbeats.delete(nodeId);
+    this.hub.owned.delete(nodeId);
+  }
+}

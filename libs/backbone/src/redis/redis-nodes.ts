@@ -1,0 +1,41 @@
+// Node liveness on Redis: heartbeats in one sorted set, owned client ids in one set per
+// node, and a Lua claim so exactly one survivor adopts a dead node's sessions.
+import type { Redis } from 'ioredis';
+import type { NodeRegistry } from '../backbone.js';
+import type { RedisKeys } from './keys.js';
+import { type ScriptCall, scriptCaller } from './scripts.js';
+
+export class RedisNodes implements NodeRegistry {
+  readonly #claimDead: ScriptCall;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+  ) {
+    this.#claimDead = scriptCaller(redis, 'claimdead');
+  }
+
+  async heartbeat(nodeId: string, nowMs: number): Promise<void> {
+    await this.redis.zadd(this.keys.nodes(), nowMs, nodeId);
+  }
+
+  async silentSince(beforeMs: number): Promise<string[]> {
+    return this.redis.zrangebyscore(this.keys.nodes(), '-inf', `(${beforeMs}`);
+  }
+
+  async claimDead(nodeId: string, beforeMs: number): Promise<boolean> {
+    return (await this.#claimDead([this.keys.nodes()], [nodeId, beforeMs])) === 1;
+  }
+
+  async noteOwner(nodeId: string, clientId: string): Promise<void> {
+    await this.redis.sadd(this.keys.owned(nodeId), clientId);
+  }
+
+  async owned(nodeId: string): Promise<string[]> {
+    return this.redis.smembers(this.keys.owned(nodeId));
+  }
+
+  async forget(nodeId: string): Promise<void> {
+    await this.redis.multi().zrem(this.keys.nodes(), nodeId).del(this.keys.owned(nodeId)).exec();
+  }
+}
