@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { type Backbone, MemoryBackbone, RedisBackbone } from '@edgemq/backbone';
 import type { EdgeConfig } from '@edgemq/config';
-import { Broker } from '@edgemq/core';
+import { Broker, NodeWatch } from '@edgemq/core';
 import { MqttServer } from '@edgemq/mqtt';
 import { TcpServer, WsServer } from '@edgemq/transport';
 import { httpRoutes, type NodeStatus } from './http-api.js';
@@ -39,6 +39,17 @@ export async function startNode(config: EdgeConfig, logger?: Logger): Promise<Ed
     clustered: backbone.kind !== 'memory',
   });
   await broker.start();
+  const watch =
+    backbone.kind === 'memory'
+      ? undefined
+      : new NodeWatch(backbone, broker, {
+          heartbeatMs: config.redis.heartbeatMs,
+          deadAfterMs: config.redis.nodeDeadAfterMs,
+          onAdopted: (dead, sessions) =>
+            log.warn({ deadNode: dead, sessions }, 'adopted the sessions of a dead node'),
+          onError: (err) => log.warn({ err: String(err) }, 'liveness check failed'),
+        });
+  await watch?.start();
   const mqtt = new MqttServer(broker, { nodeId, ...config.mqtt }, log);
 
   const status = (): NodeStatus => ({
@@ -90,6 +101,7 @@ export async function startNode(config: EdgeConfig, logger?: Logger): Promise<Ed
       await Promise.race([drained, timeout]);
       ws.closeAll();
       tcp.closeAll();
+      watch?.stop();
       broker.stop();
       await backbone.stop();
       log.info('EdgeMQ stopped');

@@ -80,6 +80,10 @@ export const redisSchema = z
       .describe('Log streams (shards); every node of a cluster must use the same number'),
     logMaxLen: int(1000).default(100_000).describe('Approximate entries kept per log stream (XADD MAXLEN ~)'),
     blockTimeMs: int(10, 60_000).default(1000).describe('How long one log read (XREAD BLOCK) waits'),
+    heartbeatMs: int(100, 60_000).default(1000).describe('How often a node records that it is alive'),
+    nodeDeadAfterMs: int(500)
+      .default(10_000)
+      .describe('A node silent this long is dead: a survivor publishes its wills and adopts its sessions'),
   })
   .strict();
 

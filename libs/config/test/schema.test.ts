@@ -24,7 +24,14 @@ const defaults = {
     wildcardSubscriptions: true,
     responseInformationPrefix: 'response/',
   },
-  redis: { keyPrefix: 'emq', shards: 8, logMaxLen: 100_000, blockTimeMs: 1000 },
+  redis: {
+    keyPrefix: 'emq',
+    shards: 8,
+    logMaxLen: 100_000,
+    blockTimeMs: 1000,
+    heartbeatMs: 1000,
+    nodeDeadAfterMs: 10_000,
+  },
   shutdownTimeoutMs: 5000,
 };
 

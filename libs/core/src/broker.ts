@@ -37,6 +37,10 @@ export interface OpenSessionRequest {
   /** Keep the session after the connection ends. */
   persistent: boolean;
   target: DeliveryTarget;
+  /** How long the session outlives the connection; null = never. Defaults from `persistent`. */
+  sessionExpiryMs?: number | null;
+  /** Stored with the session so that a survivor publishes it if this node dies. */
+  will?: Message;
 }
 
 export interface OpenSessionResult {
@@ -143,10 +147,13 @@ export class Broker {
     clearTimeout(session.expiryTimer);
     session.generation = claim.generation;
     session.persistent = request.persistent;
+    session.sessionExpiryMs = request.sessionExpiryMs ?? (request.persistent ? null : 0);
+    session.will = request.will;
     // From here live messages reach the new connection; queued ones are older and come first.
     session.target = request.target;
     const queued = previous ? await this.backbone.queues.take(clientId, this.options.maxQueuedMessages) : [];
-    if (session.persistent) await this.saveRecord(session, null, undefined);
+    if (session.persistent || this.options.clustered) await this.saveRecord(session, null, undefined);
+    if (this.options.clustered) await this.backbone.nodes.noteOwner(this.nodeId, clientId);
     const now = this.now();
     const fresh = queued.filter((m) => !isExpired(m, now));
     this.counters.droppedExpired += queued.length - fresh.length;
@@ -217,6 +224,7 @@ export class Broker {
       return;
     }
     session.target = undefined;
+    session.will = undefined;
     const persistent = request.persistent ?? session.persistent;
     session.persistent = persistent;
     const delayMs = request.willDelayMs ?? 0;
@@ -260,7 +268,9 @@ export class Broker {
         options: { ...s.options },
       })),
       protocolState,
+      sessionExpiryMs: session.sessionExpiryMs,
     };
+    if (session.will) record.will = session.will;
     return this.backbone.sessions.save(record);
   }
 
@@ -383,6 +393,45 @@ export class Broker {
       for (const sub of subs) if (sub.session === session) mergeInto(merged, sub, message);
     }
     return merged.get(session);
+  }
+
+  /**
+   * A node died: publish the wills of its connected clients, free its clean sessions and
+   * adopt its persistent ones (parked here, queueing from now on). Called on the one
+   * survivor that won the claim on the dead node.
+   */
+  async adoptDeadNode(deadNodeId: string): Promise<number> {
+    let adopted = 0;
+    for (const clientId of await this.backbone.nodes.owned(deadNodeId)) {
+      await this.openLock.run(clientId, async () => {
+        const record = await this.backbone.sessions.load(clientId);
+        if (!record || record.ownerNode !== deadNodeId) return; // moved on already
+        if (record.will) this.publish({ ...record.will, createdAtMs: this.now() }).catch(() => undefined);
+        const expiryMs = record.sessionExpiryMs === undefined ? null : record.sessionExpiryMs;
+        if (expiryMs === 0) {
+          await this.backbone.sessions.delete(clientId, record.generation);
+          return;
+        }
+        const claim = await this.backbone.sessions.claim(clientId, this.nodeId, this.now());
+        if (!claim.previous || this.sessions.has(clientId)) return;
+        const session = new Session(clientId);
+        session.generation = claim.generation;
+        session.persistent = true;
+        session.sessionExpiryMs = expiryMs;
+        this.sessions.set(clientId, session);
+        for (const sub of claim.previous.subscriptions) {
+          this.index.add(session, sub.filter, sub.options as unknown as SubscriptionOptions);
+        }
+        // A parked session keeps its deadline; a connected one starts counting now.
+        const expiresAtMs = record.expiresAtMs ?? (expiryMs === null ? null : this.now() + expiryMs);
+        await this.saveRecord(session, expiresAtMs, claim.previous.protocolState);
+        if (expiresAtMs !== null) this.scheduleExpiry(session, expiresAtMs);
+        await this.backbone.nodes.noteOwner(this.nodeId, clientId);
+        adopted++;
+      });
+    }
+    await this.backbone.nodes.forget(deadNodeId);
+    return adopted;
   }
 
   /** Node shutdown: forget local state (persistent records stay in the backbone). */

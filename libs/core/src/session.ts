@@ -63,6 +63,10 @@ export class Session {
   generation = 0;
   /** Survives the connection (clean session 0, or session expiry > 0). */
   persistent = false;
+  /** How long the session outlives its connection (null = never), as stored for survivors. */
+  sessionExpiryMs: number | null = 0;
+  /** The connected client's will, stored so a survivor can publish it if this node dies. */
+  will?: Message;
   expiryTimer?: NodeJS.Timeout;
 
   constructor(readonly clientId: string) {}

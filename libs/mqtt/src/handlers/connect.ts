@@ -28,6 +28,8 @@ export async function handleConnect(conn: MqttConnection, packet: IConnectPacket
     cleanStart: clean,
     persistent: conn.persistentSession,
     target: conn,
+    sessionExpiryMs: sessionExpiryMs(conn),
+    will: conn.will,
   });
   if (conn.closed) {
     // The socket went away while the session was being claimed: hand it straight back.
@@ -49,6 +51,12 @@ export async function handleConnect(conn: MqttConnection, packet: IConnectPacket
       connack,
     ),
   );
+}
+
+/** How long the session outlives the connection, as the broker stores it (null = never). */
+function sessionExpiryMs(conn: MqttConnection): number | null {
+  if (conn.version !== 5) return conn.persistentSession ? null : 0;
+  return conn.sessionExpirySec === 0xffffffff ? null : conn.sessionExpirySec * 1000;
 }
 
 /** MQTT 5 CONNECT properties: limits in both directions; returns the keep-alive in force. */
