@@ -109,6 +109,19 @@ export interface NodeRegistry {
   forget(nodeId: string): Promise<void>;
 }
 
+/**
+ * Which nodes have members of each shared subscription group, so every node can agree on
+ * the one node that delivers a given message to the group. Group keys are opaque strings.
+ */
+export interface SharedRegistry {
+  /** Records that `nodeId` has (or no longer has) members of group `key`. */
+  setMember(key: string, nodeId: string, member: boolean): Promise<void>;
+  /** Nodes with members of group `key`, sorted. */
+  memberNodes(key: string): Promise<string[]>;
+  /** Removes a (dead) node from every group. */
+  forgetNode(nodeId: string): Promise<void>;
+}
+
 export interface Backbone {
   readonly kind: string;
   readonly nodeId: string;
@@ -128,4 +141,5 @@ export interface Backbone {
   readonly queues: QueueStore;
   readonly control: ControlChannel;
   readonly nodes: NodeRegistry;
+  readonly shared: SharedRegistry;
 }

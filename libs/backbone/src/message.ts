@@ -19,6 +19,8 @@ export interface MessageProperties {
 export interface MessageOrigin {
   nodeId: string;
   clientId: string;
+  /** Publish sequence of the origin node: with nodeId it names the message cluster-wide. */
+  seq?: number;
 }
 
 export interface Message {

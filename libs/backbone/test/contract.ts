@@ -22,6 +22,7 @@ import { nodesContract } from './contract/nodes.js';
 import { queueContract } from './contract/queues.js';
 import { retainedContract } from './contract/retained.js';
 import { sessionContract } from './contract/sessions.js';
+import { sharedContract } from './contract/shared.js';
 
 export type { BackboneContractFixture, BackboneFactory, FailureTarget } from './contract/fixture.js';
 
@@ -35,6 +36,7 @@ export function backboneContract(name: string, factory: BackboneFactory): void {
     describe('queues', () => queueContract(fx));
     describe('control requests', () => controlContract(fx));
     describe('nodes', () => nodesContract(fx));
+    describe('shared subscription membership', () => sharedContract(fx));
     describe('failure injection', () => failureContract(fx));
   });
 }

@@ -220,7 +220,7 @@ export class Broker {
   async closeSession(session: Session, target: DeliveryTarget, request: CloseSessionRequest): Promise<void> {
     if (session.target !== target) {
       // Taken over already: the session lives on, so a will is due at once.
-      if (request.will) this.publish(request.will).catch(() => undefined);
+      if (request.will) this.publishWill(request.will);
       return;
     }
     session.target = undefined;
@@ -230,7 +230,7 @@ export class Broker {
     const delayMs = request.willDelayMs ?? 0;
     if (request.will) {
       if (persistent && delayMs > 0) this.wills.schedule(session.clientId, request.will, delayMs);
-      else this.publish(request.will).catch(() => undefined);
+      else this.publishWill(request.will);
     }
     if (!persistent) {
       this.discard(session);
@@ -239,6 +239,11 @@ export class Broker {
     }
     await this.saveRecord(session, request.expiresAtMs, request.protocolState);
     if (request.expiresAtMs !== null) this.scheduleExpiry(session, request.expiresAtMs);
+  }
+
+  /** A will is published now: its message expiry counts from here, not from CONNECT. */
+  private publishWill(will: Message): void {
+    this.publish({ ...will, createdAtMs: this.now() }).catch(() => undefined);
   }
 
   private scheduleExpiry(session: Session, expiresAtMs: number): void {
@@ -406,7 +411,7 @@ export class Broker {
       await this.openLock.run(clientId, async () => {
         const record = await this.backbone.sessions.load(clientId);
         if (!record || record.ownerNode !== deadNodeId) return; // moved on already
-        if (record.will) this.publish({ ...record.will, createdAtMs: this.now() }).catch(() => undefined);
+        if (record.will) this.publishWill(record.will);
         const expiryMs = record.sessionExpiryMs === undefined ? null : record.sessionExpiryMs;
         if (expiryMs === 0) {
           await this.backbone.sessions.delete(clientId, record.generation);

@@ -91,12 +91,15 @@ export class Outbound {
     }
     if (state) this.pending = state.pending.concat(this.pending);
     this.open = true;
-    for (const entry of this.inflight.values()) {
-      const ok =
-        entry.phase === 'publish'
-          ? this.sink.sendPublish(entry, entry.packetId, true)
-          : this.sink.sendPubrel(entry.packetId);
-      if (!ok) this.congested = true;
+    for (const entry of [...this.inflight.values()]) {
+      if (entry.phase === 'pubrel') {
+        if (!this.sink.sendPubrel(entry.packetId)) this.congested = true;
+        continue;
+      }
+      // An entry the sink drops (expired while offline, too large) frees its slot.
+      const result = this.sink.sendPublish(entry, entry.packetId, true);
+      if (result === 'dropped') this.inflight.delete(entry.packetId);
+      else if (result === 'congested') this.congested = true;
     }
     this.pump();
   }

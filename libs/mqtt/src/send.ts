@@ -1,7 +1,7 @@
 // Outbound encoders: one function per packet the node sends. Handlers call these and
 // never build packets themselves. 3.1.1 encodings drop every 5.0 property.
 import { isExpired } from '@edgemq/backbone';
-import type { IConnackPacket, IPublishPacket } from 'mqtt-packet';
+import type { IConnackPacket, IDisconnectPacket, IPublishPacket, Packet } from 'mqtt-packet';
 import { encode } from './codec.js';
 import type { MqttConnection } from './connection.js';
 import type { OutboundMessage, SendResult } from './outbound.js';
@@ -17,13 +17,14 @@ export function sendConnack(
   properties?: ConnackProperties,
 ): void {
   const packet: IConnackPacket = { cmd: 'connack', sessionPresent };
-  if (conn.version === 5) {
-    packet.reasonCode = reasonCode;
-    if (properties && Object.keys(properties).length > 0) packet.properties = properties;
-  } else {
+  if (conn.version !== 5) {
     packet.returnCode = connackReturnCodeFor(reasonCode);
+    conn.write(encode(packet, conn.version));
+    return;
   }
-  conn.write(encode(packet, conn.version));
+  packet.reasonCode = reasonCode;
+  if (properties && Object.keys(properties).length > 0) packet.properties = properties;
+  conn.write(withinClientLimit(conn, packet));
 }
 
 export function sendPublish(
@@ -107,5 +108,19 @@ export function sendDisconnect(conn: MqttConnection, reasonCode: number, reasonS
   if (conn.version !== 5) return; // 3.1.1 has no server DISCONNECT: the socket just closes
   // Reason strings are allowed on DISCONNECT whatever Request Problem Information says.
   const properties = reasonString ? { reasonString } : undefined;
-  conn.write(encode({ cmd: 'disconnect', reasonCode, properties }, conn.version));
+  conn.write(withinClientLimit(conn, { cmd: 'disconnect', reasonCode, properties }));
+}
+
+/**
+ * Encodes a CONNACK or DISCONNECT, leaving the reason string out when the packet would
+ * exceed the client's Maximum Packet Size [MQTT-3.1.2-24] [MQTT-3.14.2-3].
+ */
+function withinClientLimit(conn: MqttConnection, packet: IConnackPacket | IDisconnectPacket): Buffer {
+  const bytes = encode(packet, conn.version);
+  if (bytes.length <= conn.clientMaxPacketBytes || !packet.properties?.reasonString) return bytes;
+  const { reasonString: _dropped, ...rest } = packet.properties;
+  return encode(
+    { ...packet, properties: Object.keys(rest).length > 0 ? rest : undefined } as Packet,
+    conn.version,
+  );
 }

@@ -11,7 +11,7 @@ export function copyMessage(message: Message): Message {
     payload: Buffer.from(message.payload),
     qos: message.qos,
     retain: message.retain,
-    origin: { nodeId: message.origin.nodeId, clientId: message.origin.clientId },
+    origin: { ...message.origin },
     createdAtMs: message.createdAtMs,
   };
   if (message.properties !== undefined) copy.properties = copyProperties(message.properties);

@@ -16,6 +16,7 @@ import { MemoryNodes } from './memory-nodes.js';
 import { MemoryQueues } from './memory-queues.js';
 import { MemoryRetained } from './memory-retained.js';
 import { MemorySessions } from './memory-sessions.js';
+import { MemoryShared } from './memory-shared.js';
 
 export type { FailureSwitches } from './failures.js';
 export { MemoryHub } from './memory-hub.js';
@@ -41,6 +42,7 @@ export class MemoryBackbone implements Backbone {
   readonly queues: MemoryQueues;
   readonly control: MemoryControl;
   readonly nodes: MemoryNodes;
+  readonly shared: MemoryShared;
 
   readonly #handlers: RemoteMessageHandler[] = [];
   readonly #member: MemoryLogMember = { deliver: (message) => this.#dispatch(message) };
@@ -58,6 +60,7 @@ export class MemoryBackbone implements Backbone {
     this.queues = new MemoryQueues(this.hub, this.failures);
     this.control = new MemoryControl(this.hub, this.nodeId);
     this.nodes = new MemoryNodes(this.hub);
+    this.shared = new MemoryShared(this.hub);
   }
 
   async start(): Promise<void> {

@@ -27,6 +27,8 @@ export class MemoryHub {
   readonly heartbeats = new Map<string, number>();
   /** Client ids each node noted as its own. */
   readonly owned = new Map<string, Set<string>>();
+  /** Node ids with members, per shared subscription group key. */
+  readonly sharedGroups = new Map<string, Set<string>>();
   /** Retained messages by topic. */
   readonly retained = new Map<string, Message>();
 }

@@ -28,7 +28,17 @@ addExtension({
 
 const packr = new Packr({ useRecords: false, moreTypes: true, copyBuffers: true, mapsAsObjects: true });
 
-type MessageTuple = [string, Buffer, QoS, boolean, string, string, number, MessageProperties?];
+type MessageTuple = [
+  string,
+  Buffer,
+  QoS,
+  boolean,
+  string,
+  string,
+  number,
+  (MessageProperties | null)?,
+  number?,
+];
 
 function toTuple(message: Message): MessageTuple {
   const tuple: MessageTuple = [
@@ -41,6 +51,10 @@ function toTuple(message: Message): MessageTuple {
     message.createdAtMs,
   ];
   if (message.properties !== undefined) tuple.push(definedProperties(message.properties));
+  if (message.origin.seq !== undefined) {
+    if (tuple.length === 7) tuple.push(null);
+    tuple.push(message.origin.seq);
+  }
   return tuple;
 }
 
@@ -54,7 +68,7 @@ function definedProperties(properties: MessageProperties): MessageProperties {
 
 function fromTuple(value: unknown): Message {
   if (!Array.isArray(value) || value.length < 7) throw new Error('malformed message');
-  const [topic, payload, qos, retain, nodeId, clientId, createdAtMs, properties] = value as MessageTuple;
+  const [topic, payload, qos, retain, nodeId, clientId, createdAtMs, properties, seq] = value as MessageTuple;
   const message: Message = {
     topic,
     payload: toBuffer(payload),
@@ -64,6 +78,7 @@ function fromTuple(value: unknown): Message {
     createdAtMs,
   };
   if (properties !== undefined && properties !== null) message.properties = fromProperties(properties);
+  if (typeof seq === 'number') message.origin.seq = seq;
   return message;
 }
 

@@ -44,6 +44,16 @@ export class RedisKeys {
     return `${this.prefix}:owned:${nodeId}`;
   }
 
+  /** Set: node ids with members of shared subscription group `key`. */
+  sharedGroup(key: string): string {
+    return `${this.prefix}:shared:${key}`;
+  }
+
+  /** Set: the shared subscription groups `nodeId` has members in. */
+  sharedOf(nodeId: string): string {
+    return `${this.prefix}:sharedof:${nodeId}`;
+  }
+
   /** Pub/sub channel: requests to (and answers for) node `nodeId`. */
   node(nodeId: string): string {
     return `${this.prefix}:node:${nodeId}`;

@@ -19,6 +19,7 @@ import { RedisNodes } from './redis-nodes.js';
 import { RedisQueues } from './redis-queues.js';
 import { RedisRetained } from './redis-retained.js';
 import { RedisSessions } from './redis-sessions.js';
+import { RedisShared } from './redis-shared.js';
 import { defineScripts } from './scripts.js';
 
 export interface RedisBackboneOptions {
@@ -58,6 +59,7 @@ export class RedisBackbone implements Backbone {
   readonly queues: RedisQueues;
   readonly control: RedisControl;
   readonly nodes: RedisNodes;
+  readonly shared: RedisShared;
   /** The command connection (exposed for tests and diagnostics). */
   readonly redis: Redis;
 
@@ -100,6 +102,7 @@ export class RedisBackbone implements Backbone {
     this.queues = new RedisQueues(this.redis, this.keys, this.failures);
     this.control = new RedisControl(this.redis, this.keys, this.nodeId);
     this.nodes = new RedisNodes(this.redis, this.keys);
+    this.shared = new RedisShared(this.redis, this.keys);
   }
 
   async start(): Promise<void> {

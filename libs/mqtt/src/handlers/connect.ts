@@ -73,6 +73,9 @@ function settleMqtt5(conn: MqttConnection, packet: IConnectPacket, connack: Conn
   const expiry = props.sessionExpiryInterval ?? 0;
   conn.sessionExpirySec = Math.min(expiry, options.maxSessionExpirySec);
   if (conn.sessionExpirySec !== expiry) connack.sessionExpiryInterval = conn.sessionExpirySec;
+  // [MQTT-3.1.2-?] Receive Maximum and Maximum Packet Size of 0 are protocol errors.
+  if (props.receiveMaximum === 0) throw connectRefused(ReasonCode.protocolError, 'receive maximum 0');
+  if (props.maximumPacketSize === 0) throw connectRefused(ReasonCode.protocolError, 'maximum packet size 0');
   if (props.receiveMaximum !== undefined) conn.outbound.limitInflight(props.receiveMaximum);
   if (props.maximumPacketSize !== undefined) conn.clientMaxPacketBytes = props.maximumPacketSize;
   if (options.outboundTopicAliases && (props.topicAliasMaximum ?? 0) > 0) {
