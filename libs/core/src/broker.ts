@@ -12,9 +12,11 @@ import {
   type DeliveryTarget,
   isSharedGroup,
   Session,
+  type SharedGroup,
   type Subscription,
   type SubscriptionOptions,
 } from './session.js';
+import { SharedMembership } from './shared-membership.js';
 import { pickMember, SubscriptionIndex } from './subscription-index.js';
 import { parseSharedFilter } from './topic.js';
 
@@ -75,6 +77,8 @@ export class Broker {
   private readonly sessions = new Map<string, Session>();
   private readonly index: SubscriptionIndex;
   private readonly wills: DelayedWills;
+  private readonly membership: SharedMembership;
+  private publishSeq = 0;
   private readonly retained = new RetainedIndex();
   private readonly openLock = new KeyedLock();
   private readonly batcher: AppendBatcher;
@@ -85,6 +89,7 @@ export class Broker {
     private readonly options: BrokerOptions,
   ) {
     this.index = new SubscriptionIndex(options.matchCacheSize);
+    this.membership = new SharedMembership(backbone, options.clustered ?? false);
     this.wills = new DelayedWills((will) => {
       this.publish(will).catch(() => undefined);
     });
@@ -106,6 +111,7 @@ export class Broker {
 
   async start(): Promise<void> {
     for (const topic of await this.backbone.retained.topics()) this.retained.add(topic);
+    this.membership.start();
     this.backbone.onRemote((message) => this.acceptRemote(message));
     this.backbone.control.onRequest(async (command) => {
       if (command.type === 'takeover' && command.clientId) {
@@ -141,7 +147,7 @@ export class Broker {
     }
     for (const sub of previous?.subscriptions ?? []) {
       if (!session.subscriptions.has(sub.filter)) {
-        this.index.add(session, sub.filter, sub.options as unknown as SubscriptionOptions);
+        this.restoreSubscription(session, sub.filter, sub.options);
       }
     }
     clearTimeout(session.expiryTimer);
@@ -180,7 +186,7 @@ export class Broker {
       session.target = request.target;
       this.sessions.set(clientId, session);
       for (const sub of stored.subscriptions) {
-        this.index.add(session, sub.filter, sub.options as unknown as SubscriptionOptions);
+        this.restoreSubscription(session, sub.filter, sub.options);
       }
     }
     const timeoutMs = this.options.takeoverTimeoutMs ?? 1000;
@@ -241,6 +247,12 @@ export class Broker {
     if (request.expiresAtMs !== null) this.scheduleExpiry(session, request.expiresAtMs);
   }
 
+  /** Puts a stored subscription back into the index (resume, takeover, adoption). */
+  private restoreSubscription(session: Session, filter: string, options: unknown): void {
+    const { newGroup } = this.index.add(session, filter, options as SubscriptionOptions);
+    if (newGroup) this.membership.joined(newGroup).catch(() => undefined);
+  }
+
   /** A will is published now: its message expiry counts from here, not from CONNECT. */
   private publishWill(will: Message): void {
     this.publish({ ...will, createdAtMs: this.now() }).catch(() => undefined);
@@ -281,7 +293,7 @@ export class Broker {
 
   private discard(session: Session): void {
     clearTimeout(session.expiryTimer);
-    this.index.removeAll(session);
+    for (const key of this.index.removeAll(session)) this.membership.left(key).catch(() => undefined);
     if (this.sessions.get(session.clientId) === session) this.sessions.delete(session.clientId);
   }
 
@@ -290,7 +302,8 @@ export class Broker {
    * subscriber should get now.
    */
   async subscribe(session: Session, filter: string, options: SubscriptionOptions): Promise<Message[]> {
-    const { existed } = this.index.add(session, filter, options);
+    const { existed, newGroup } = this.index.add(session, filter, options);
+    if (newGroup) await this.membership.joined(newGroup);
     if (session.persistent) await this.saveRecord(session, null, undefined);
     // Shared subscriptions get no retained messages [MQTT-4.8.2-?]; retain handling decides the rest.
     if (parseSharedFilter(filter)) return [];
@@ -301,7 +314,8 @@ export class Broker {
   async unsubscribe(session: Session, filter: string): Promise<boolean> {
     const sub = session.subscriptions.get(filter);
     if (!sub) return false;
-    this.index.remove(sub);
+    const emptied = this.index.remove(sub);
+    if (emptied) await this.membership.left(emptied);
     if (session.persistent) await this.saveRecord(session, null, undefined);
     return true;
   }
@@ -320,6 +334,8 @@ export class Broker {
    */
   async publish(message: Message): Promise<PublishResult> {
     this.counters.published++;
+    // With the origin node, the sequence names the message on every node (shared groups).
+    message.origin.seq ??= ++this.publishSeq;
     const stored = this.batcher.add(message);
     if (message.retain) this.noteRetained(message);
     const matched = this.deliverLocal(message);
@@ -345,7 +361,7 @@ export class Broker {
     if (entries.length === 0) return 0;
     if (entries.length === 1) {
       const entry = entries[0];
-      const sub = isSharedGroup(entry) ? pickMember(entry) : entry;
+      const sub = isSharedGroup(entry) ? this.memberFor(entry, message) : entry;
       if (!sub || this.isOwnAndNoLocal(message, sub)) return 0;
       this.deliverTo(sub.session, message, {
         qos: Math.min(message.qos, sub.options.qos) as QoS,
@@ -357,12 +373,17 @@ export class Broker {
     // Overlapping subscriptions of one session: one copy at the highest granted QoS [MQTT-3.3.5-1].
     const merged = new Map<Session, Delivery>();
     for (const entry of entries) {
-      const sub = isSharedGroup(entry) ? pickMember(entry) : entry;
+      const sub = isSharedGroup(entry) ? this.memberFor(entry, message) : entry;
       if (!sub || this.isOwnAndNoLocal(message, sub)) continue;
       mergeInto(merged, sub, message);
     }
     for (const [session, delivery] of merged) this.deliverTo(session, message, delivery);
     return merged.size;
+  }
+
+  /** The local member of a shared group that gets `message`, if this node delivers it at all. */
+  private memberFor(group: SharedGroup, message: Message): Subscription | undefined {
+    return this.membership.delivers(group.key, message) ? pickMember(group) : undefined;
   }
 
   private isOwnAndNoLocal(message: Message, sub: Subscription): boolean {
@@ -425,7 +446,7 @@ export class Broker {
         session.sessionExpiryMs = expiryMs;
         this.sessions.set(clientId, session);
         for (const sub of claim.previous.subscriptions) {
-          this.index.add(session, sub.filter, sub.options as unknown as SubscriptionOptions);
+          this.restoreSubscription(session, sub.filter, sub.options);
         }
         // A parked session keeps its deadline; a connected one starts counting now.
         const expiresAtMs = record.expiresAtMs ?? (expiryMs === null ? null : this.now() + expiryMs);
@@ -435,6 +456,7 @@ export class Broker {
         adopted++;
       });
     }
+    await this.backbone.shared.forgetNode(deadNodeId);
     await this.backbone.nodes.forget(deadNodeId);
     return adopted;
   }
@@ -443,6 +465,7 @@ export class Broker {
   stop(): void {
     for (const session of this.sessions.values()) clearTimeout(session.expiryTimer);
     this.wills.stop();
+    this.membership.stop();
   }
 }
 

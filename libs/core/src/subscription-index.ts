@@ -26,12 +26,15 @@ export class SubscriptionIndex {
     return this.count;
   }
 
-  /** Adds a subscription, or replaces the options of the session's existing one [MQTT-3.8.4-3]. */
+  /**
+   * Adds a subscription, or replaces the options of the session's existing one
+   * [MQTT-3.8.4-3]. `newGroup` names a shared group this node had no member of before.
+   */
   add(
     session: Session,
     filter: string,
     options: SubscriptionOptions,
-  ): { sub: Subscription; existed: boolean } {
+  ): { sub: Subscription; existed: boolean; newGroup?: string } {
     const existing = session.subscriptions.get(filter);
     if (existing) {
       existing.options = options;
@@ -47,6 +50,7 @@ export class SubscriptionIndex {
     }
     const key = `${shared.group}\u0000${shared.filter}`;
     let group = this.groups.get(key);
+    const newGroup = group ? undefined : key;
     if (!group) {
       group = { key, filter: shared.filter, members: [], next: 0 };
       this.groups.set(key, group);
@@ -54,27 +58,34 @@ export class SubscriptionIndex {
     }
     group.members.push(sub);
     sub.group = group;
-    return { sub, existed: false };
+    return { sub, existed: false, newGroup };
   }
 
-  remove(sub: Subscription): void {
+  /** Returns the key of a shared group that lost its last member here. */
+  remove(sub: Subscription): string | undefined {
     const { session, filter, group } = sub;
-    if (session.subscriptions.get(filter) !== sub) return;
+    if (session.subscriptions.get(filter) !== sub) return undefined;
     session.subscriptions.delete(filter);
     this.count--;
     if (!group) {
       this.trie.remove(filter, sub);
-      return;
+      return undefined;
     }
     group.members.splice(group.members.indexOf(sub), 1);
-    if (group.members.length === 0) {
-      this.groups.delete(group.key);
-      this.trie.remove(group.filter, group);
-    }
+    if (group.members.length > 0) return undefined;
+    this.groups.delete(group.key);
+    this.trie.remove(group.filter, group);
+    return group.key;
   }
 
-  removeAll(session: Session): void {
-    for (const sub of [...session.subscriptions.values()]) this.remove(sub);
+  /** Returns the keys of shared groups that lost their last member here. */
+  removeAll(session: Session): string[] {
+    const emptied: string[] = [];
+    for (const sub of [...session.subscriptions.values()]) {
+      const key = this.remove(sub);
+      if (key) emptied.push(key);
+    }
+    return emptied;
   }
 
   match(topic: string): readonly IndexEntry[] {

@@ -1,0 +1,77 @@
+// Shared subscriptions across nodes: every node sees every message, so the nodes with
+// members of a group must agree on the one that delivers it. Each node registers the
+// groups it has members in; all nodes keep the sorted member-node list per group (kept
+// fresh every second) and pick the same node per message by hashing the message's
+// cluster-wide name (origin node + sequence), which spreads messages evenly. On one node (memory
+// backbone) every group is delivered locally.
+import type { Backbone, Message } from '@edgemq/backbone';
+
+const REFRESH_MS = 1000;
+
+export class SharedMembership {
+  private readonly views = new Map<string, readonly string[]>();
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly backbone: Backbone,
+    private readonly clustered: boolean,
+  ) {}
+
+  start(): void {
+    if (!this.clustered) return;
+    this.timer = setInterval(() => {
+      this.refreshAll().catch(() => undefined);
+    }, REFRESH_MS);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** This node got its first member of group `key`. */
+  async joined(key: string): Promise<void> {
+    if (!this.clustered) return;
+    this.views.set(key, [this.backbone.nodeId]);
+    await this.backbone.shared.setMember(key, this.backbone.nodeId, true);
+    await this.refresh(key);
+  }
+
+  /** This node lost its last member of group `key`. */
+  async left(key: string): Promise<void> {
+    if (!this.clustered) return;
+    this.views.delete(key);
+    await this.backbone.shared.setMember(key, this.backbone.nodeId, false);
+  }
+
+  /** True when this node is the one to deliver `message` to group `key`. */
+  delivers(key: string, message: Message): boolean {
+    const nodes = this.views.get(key);
+    if (!this.clustered || !nodes || nodes.length <= 1) return true;
+    const name = `${message.origin.nodeId}\u0000${message.origin.seq ?? message.createdAtMs}`;
+    const turn = hash(name) % nodes.length;
+    return nodes[turn] === this.backbone.nodeId;
+  }
+
+  private async refreshAll(): Promise<void> {
+    for (const key of [...this.views.keys()]) await this.refresh(key);
+  }
+
+  private async refresh(key: string): Promise<void> {
+    const nodes = await this.backbone.shared.memberNodes(key);
+    if (!this.views.has(key)) return; // left meanwhile
+    // This node has members: it is in the list even if the registry lags.
+    const self = this.backbone.nodeId;
+    this.views.set(key, nodes.includes(self) ? nodes : [...nodes, self].sort());
+  }
+}
+
+/** FNV-1a, 32 bit: the same number on every node for the same string. */
+function hash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
+}
