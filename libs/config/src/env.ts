@@ -3,7 +3,8 @@ import { didYouMean } from './errors.js';
 import { type ConfigField, configFields, envPrefix } from './fields.js';
 
 /** EDGEMQ_* variables that are not config keys and so pass the typo guard. */
-export const reservedEnvVars: ReadonlySet<string> = new Set(['EDGEMQ_CONFIG']);
+// EDGEMQ_CONFIG names the config file; EDGEMQ_TEST_* steer the test kit, not the node.
+export const reservedEnvVars: ReadonlySet<string> = new Set(['EDGEMQ_CONFIG', 'EDGEMQ_TEST_REDIS']);
 
 export interface EnvOverride {
   readonly field: ConfigField;

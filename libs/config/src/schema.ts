@@ -74,6 +74,10 @@ export const redisSchema = z
       .describe(
         'Redis URL (`redis://host:port`); set it to run clustered, leave it out for the in-process backbone',
       ),
+    mode: z
+      .enum(['standalone', 'cluster'])
+      .default('standalone')
+      .describe('`cluster` for Redis Cluster: the url then lists seed nodes, `redis://h1:p1,h2:p2`'),
     keyPrefix: z.string().min(1).default('emq').describe('Prefix of every Redis key'),
     shards: int(1, 1024)
       .default(8)

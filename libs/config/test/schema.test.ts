@@ -25,6 +25,7 @@ const defaults = {
     responseInformationPrefix: 'response/',
   },
   redis: {
+    mode: 'standalone',
     keyPrefix: 'emq',
     shards: 8,
     logMaxLen: 100_000,

@@ -20,6 +20,9 @@ import { SharedMembership } from './shared-membership.js';
 import { pickMember, SubscriptionIndex } from './subscription-index.js';
 import { parseSharedFilter } from './topic.js';
 
+/** How long a takeover keeps listening for a slow old owner after the 1 s bound. */
+const LATE_ANSWER_MS = 30_000;
+
 export interface BrokerOptions {
   nodeId: string;
   /** QoS 1/2 messages kept per parked session; overflow drops the oldest. */
@@ -191,7 +194,40 @@ export class Broker {
     }
     const timeoutMs = this.options.takeoverTimeoutMs ?? 1000;
     const command = { type: 'takeover', clientId, cleanStart: request.cleanStart };
-    await this.backbone.control.request(stored.ownerNode, command, timeoutMs).catch(() => undefined);
+    // Wait for the answer up to the bound; a slow owner may still queue for the parked
+    // session until it answers, so its late answer makes us collect the queue once more.
+    let answered = false;
+    const answer = this.backbone.control.request(stored.ownerNode, command, LATE_ANSWER_MS).then(() => {
+      answered = true;
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    await Promise.race([answer.catch(() => undefined), bound]);
+    clearTimeout(timer);
+    if (!answered)
+      answer.then(
+        () => this.collectLateQueue(clientId),
+        () => undefined,
+      );
+  }
+
+  /** Hands what a slow old owner queued after our takeover to the session's connection. */
+  private async collectLateQueue(clientId: string): Promise<void> {
+    const session = this.sessions.get(clientId);
+    if (!session?.target) return;
+    const late = await this.backbone.queues.take(clientId, this.options.maxQueuedMessages);
+    const now = this.now();
+    for (const message of late) {
+      if (isExpired(message, now) || !session.target) continue;
+      const delivery = this.deliveryFor(session, message) ?? {
+        qos: message.qos,
+        retainAsPublished: false,
+        subscriptionIds: [],
+      };
+      session.target.deliver(message, delivery);
+    }
   }
 
   /** Another node is taking `clientId` over: close the connection here and stop caring for the session. */

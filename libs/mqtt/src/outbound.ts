@@ -21,6 +21,17 @@ interface InflightEntry extends OutboundMessage {
 export interface OutboundState {
   inflight: InflightEntry[];
   pending: OutboundMessage[];
+  /** Names of the messages most recently completed (see messageKey), oldest first. */
+  recent?: string[];
+}
+
+/** How many completed message names a session remembers, to drop re-deliveries on resume. */
+const RECENT_LIMIT = 1000;
+
+/** The cluster-wide name of a message (origin node + sequence), when it has one. */
+export function messageKey(entry: OutboundMessage): string | undefined {
+  const { origin } = entry.message;
+  return origin.seq === undefined ? undefined : `${origin.nodeId}\u0000${origin.seq}`;
 }
 
 /** 'dropped': not sent at all (expired, or larger than the client accepts). */
@@ -41,6 +52,7 @@ export class Outbound {
   private readonly inflight = new Map<number, InflightEntry>();
   private pending: OutboundMessage[] = [];
   private nextPacketId = 1;
+  private recent: string[] = [];
   private congested = false;
   /** False until CONNACK is out: deliveries wait in `pending`. */
   private open = false;
@@ -89,7 +101,9 @@ export class Outbound {
       this.inflight.set(entry.packetId, entry);
       this.nextPacketId = nextId(entry.packetId);
     }
+    this.recent = state?.recent ?? [];
     if (state) this.pending = state.pending.concat(this.pending);
+    this.dropRepeats();
     this.open = true;
     for (const entry of [...this.inflight.values()]) {
       if (entry.phase === 'pubrel') {
@@ -114,6 +128,11 @@ export class Outbound {
     const entry = this.inflight.get(packetId);
     if (!entry) return false;
     this.inflight.delete(packetId);
+    const key = messageKey(entry);
+    if (key !== undefined) {
+      this.recent.push(key);
+      if (this.recent.length > RECENT_LIMIT) this.recent.splice(0, this.recent.length - RECENT_LIMIT);
+    }
     this.pump();
     return true;
   }
@@ -128,12 +147,32 @@ export class Outbound {
   }
 
   snapshot(): OutboundState {
-    return { inflight: [...this.inflight.values()], pending: this.pending };
+    return { inflight: [...this.inflight.values()], pending: this.pending, recent: this.recent };
   }
 
   /** MQTT 5: the client's Receive Maximum narrows the window [MQTT-3.3.4-9]. */
   limitInflight(maximum: number): void {
     this.options = { ...this.options, maxInflight: Math.min(this.options.maxInflight, maximum) };
+  }
+
+  /**
+   * A resumed session can hold one message twice: a copy the old connection had in
+   * flight, pending or completed, and a copy queued or matched live while the session
+   * moved. Keep the first of each name; drop what was already completed.
+   */
+  private dropRepeats(): void {
+    const seen = new Set(this.recent);
+    for (const entry of this.inflight.values()) {
+      const key = messageKey(entry);
+      if (key !== undefined) seen.add(key);
+    }
+    this.pending = this.pending.filter((entry) => {
+      const key = messageKey(entry);
+      if (key === undefined) return true;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
   }
 
   private hasRoom(): boolean {

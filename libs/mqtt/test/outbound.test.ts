@@ -169,3 +169,30 @@ describe('Outbound', () => {
     expect(second.outbound.snapshot().pending.map((e) => e.message.topic)).toEqual(['t/4', 't/9', 't/5']);
   });
 });
+
+describe('Outbound: one message, one delivery across a resume', () => {
+  const named = (n: number, seq: number): OutboundMessage => ({
+    ...entry(n),
+    message: { ...message(n), origin: { nodeId: 'pub-node', clientId: 'c', seq } },
+  });
+
+  it('drops copies of a message already in flight, pending or completed by the old connection', () => {
+    const first = harness({ maxInflight: 2, maxQueued: 10 });
+    first.outbound.start(undefined);
+    first.outbound.send(named(1, 1));
+    first.outbound.send(named(2, 2));
+    first.outbound.send(named(3, 3)); // pending: window is 2
+    first.outbound.complete(first.sent[0].packetId!); // 1 done; 3 goes out
+    const state = first.outbound.snapshot();
+
+    const second = harness({ maxInflight: 10, maxQueued: 10 });
+    // The same messages arrive again while the session moves (queued and live copies).
+    for (const seq of [1, 2, 3, 4, 4]) second.outbound.send(named(seq, seq));
+    second.outbound.start(state);
+    expect(second.sent.map((s) => [s.topic, s.dup])).toEqual([
+      ['t/2', true],
+      ['t/3', true],
+      ['t/4', false],
+    ]);
+  });
+});

@@ -1,4 +1,5 @@
 export * from './mqtt-client.js';
+export * from './redis-cluster.js';
 export * from './redis-server.js';
 export * from './spawn-node.js';
 export * from './wait.js';

@@ -93,7 +93,7 @@ async function startContainer(): Promise<RedisServer> {
   };
 }
 
-function redisServerBinary(): string | undefined {
+export function redisServerBinary(): string | undefined {
   if (existsSync('/usr/bin/redis-server')) return '/usr/bin/redis-server';
   const onPath = (process.env.PATH ?? '')
     .split(':')
@@ -149,9 +149,14 @@ async function startProcess(): Promise<RedisServer> {
 }
 
 /** Spawns redis-server on `port` and resolves once it answers PING. */
-async function launch(binary: string, port: number, dir: string): Promise<ChildProcess> {
+export async function launch(
+  binary: string,
+  port: number,
+  dir: string,
+  extraArgs: string[] = [],
+): Promise<ChildProcess> {
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
-  args.push('--dir', dir, '--loglevel', 'warning');
+  args.push('--dir', dir, '--loglevel', 'warning', ...extraArgs);
   const child = spawn(binary, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   let output = '';
@@ -174,7 +179,7 @@ async function launch(binary: string, port: number, dir: string): Promise<ChildP
 }
 
 /** SIGTERM, then SIGKILL after a while; resolves once the process has exited. */
-async function terminate(child: ChildProcess): Promise<void> {
+export async function terminate(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGTERM');
@@ -202,7 +207,7 @@ function ping(port: number): Promise<boolean> {
   });
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

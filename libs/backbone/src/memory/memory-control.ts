@@ -15,6 +15,7 @@ export class MemoryControl implements ControlChannel {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`node ${nodeId} did not answer ${command.type}`)), timeoutMs);
+      timer.unref();
     });
     try {
       await Promise.race([handler(command, this.nodeId), timeout]);

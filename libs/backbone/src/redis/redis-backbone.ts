@@ -7,11 +7,12 @@
 // Failure injection for tests: `backbone.failures`, the same switches as the memory
 // backbone (see ../memory/failures.ts).
 
-import { Redis, type RedisOptions } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
 import type { Backbone, RemoteMessageHandler } from '../backbone.js';
 import { copyMessage } from '../memory/copy.js';
 import { createFailureSwitches, type FailureSwitches, injectedFailure } from '../memory/failures.js';
 import type { Message } from '../message.js';
+import { createRedisClient, describeClient, type RedisClient } from './client.js';
 import { RedisKeys } from './keys.js';
 import { RedisControl } from './redis-control.js';
 import { RedisLog } from './redis-log.js';
@@ -23,8 +24,10 @@ import { RedisShared } from './redis-shared.js';
 import { defineScripts } from './scripts.js';
 
 export interface RedisBackboneOptions {
-  /** `redis://[user:password@]host:port[/db]` (rediss:// for TLS). */
+  /** `redis://[user:password@]host:port[/db]` (rediss:// for TLS); for a cluster, `redis://h1:p1,h2:p2`. */
   url: string;
+  /** 'cluster' for Redis Cluster (the url lists seed nodes). Default 'standalone'. */
+  mode?: 'standalone' | 'cluster';
   nodeId: string;
   /** Prefix of every key; default 'emq'. Must not contain '{' or '}'. */
   keyPrefix?: string;
@@ -61,7 +64,7 @@ export class RedisBackbone implements Backbone {
   readonly nodes: RedisNodes;
   readonly shared: RedisShared;
   /** The command connection (exposed for tests and diagnostics). */
-  readonly redis: Redis;
+  readonly redis: RedisClient;
 
   readonly #log: RedisLog;
   readonly #handlers: RemoteMessageHandler[] = [];
@@ -78,11 +81,10 @@ export class RedisBackbone implements Backbone {
       options.onHandlerError ??
       ((error) => console.error(`[backbone:redis ${this.nodeId}] onRemote handler threw`, error));
     // lazyConnect: nothing connects before the first command or start().
-    this.redis = new Redis(options.url, {
-      lazyConnect: true,
-      maxRetriesPerRequest: 3,
-      ...options.redisOptions,
-    });
+    this.redis = createRedisClient(
+      { url: options.url, mode: options.mode },
+      { lazyConnect: true, maxRetriesPerRequest: 3, ...options.redisOptions },
+    );
     this.redis.on('error', () => {}); // reconnects on its own; isReady() reports the outage
     defineScripts(this.redis);
     this.#log = new RedisLog(this.keys, {
@@ -113,15 +115,19 @@ export class RedisBackbone implements Backbone {
       if (status !== 'ready' && status !== 'connecting' && status !== 'connect') await this.redis.connect();
       await this.#log.start(this.redis);
       await this.control.start();
+      // Announce the node at once; the broker's liveness loop keeps the heartbeat fresh.
+      await this.nodes.heartbeat(this.nodeId, Date.now());
     } catch (error) {
       this.#started = false;
       await this.#log.stop();
       await this.control.stop();
       this.redis.disconnect(); // no reconnecting in the background after a failed start
-      const { host, port } = this.redis.options;
-      throw new Error(`backbone:redis ${this.nodeId}: cannot start on Redis at ${host}:${port}`, {
-        cause: error,
-      });
+      throw new Error(
+        `backbone:redis ${this.nodeId}: cannot start on Redis at ${describeClient(this.redis)}`,
+        {
+          cause: error,
+        },
+      );
     }
   }
 

@@ -3,8 +3,9 @@
 // sender's node id, and the answer comes back on the sender's channel. PUBLISH reaching
 // nobody means no such node is listening: the request is done.
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
 import type { ControlChannel, ControlCommand, ControlHandler } from '../backbone.js';
+import { duplicateClient, type RedisClient as Redis } from './client.js';
 import type { RedisKeys } from './keys.js';
 
 interface Envelope {
@@ -28,7 +29,7 @@ export class RedisControl implements ControlChannel {
   ) {}
 
   async start(): Promise<void> {
-    const subscriber = this.redis.duplicate({ lazyConnect: true });
+    const subscriber = duplicateClient(this.redis, { lazyConnect: true });
     subscriber.on('error', () => {});
     subscriber.on('messageBuffer', (_channel: Buffer, payload: Buffer) => this.receive(payload.toString()));
     await subscriber.connect();
@@ -50,15 +51,26 @@ export class RedisControl implements ControlChannel {
     const answered = new Promise<void>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
       timer = setTimeout(() => reject(new Error(`node ${nodeId} did not answer ${command.type}`)), timeoutMs);
+      timer.unref();
     });
     try {
       const receivers = await this.redis.publish(this.keys.node(nodeId), JSON.stringify(envelope));
-      if (receivers === 0) return;
+      if (receivers === 0 && !(await this.mayBeListening(nodeId))) return;
       await answered;
     } finally {
       clearTimeout(timer);
       this.waiting.delete(id);
     }
+  }
+
+  /**
+   * PUBLISH counts subscribers, but on Redis Cluster only those on the node that took the
+   * PUBLISH (messages still reach every node). There, a count of 0 means "nobody" only
+   * when the node has no heartbeat either.
+   */
+  private async mayBeListening(nodeId: string): Promise<boolean> {
+    if (!(this.redis instanceof Cluster)) return false;
+    return (await this.redis.zscore(this.keys.nodes(), nodeId)) !== null;
   }
 
   onRequest(handler: ControlHandler): void {

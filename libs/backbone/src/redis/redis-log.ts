@@ -14,8 +14,8 @@
 // and is then sent again from the same cursor. A read error backs off 100 ms, doubling to 2 s, and never spins; `stop()`
 // disconnects the blocking connections instead of waiting out a BLOCK.
 
-import type { Redis } from 'ioredis';
 import type { Message } from '../message.js';
+import { duplicateClient, type RedisClient as Redis } from './client.js';
 import { decodeBatch, encodeBatch } from './codec.js';
 import type { RedisKeys } from './keys.js';
 import { shardOf } from './shard.js';
@@ -58,31 +58,38 @@ export class RedisLog {
       if (batch === undefined) byShard.set(shard, [message]);
       else batch.push(message);
     }
-    const pipeline = redis.pipeline();
-    for (const [shard, batch] of byShard) {
-      const key = this.#keys.log(shard);
-      pipeline.xadd(key, 'MAXLEN', '~', logMaxLen, '*', 'n', nodeId, 'd', encodeBatch(batch));
-    }
-    const results = await pipeline.exec();
-    for (const [error] of results ?? []) if (error) throw error;
+    // One XADD per shard, all written before any reply is awaited (pipelined on the
+    // socket). Not a MULTI/pipeline object: shards may live on different cluster nodes.
+    await Promise.all(
+      [...byShard].map(([shard, batch]) =>
+        redis.xadd(
+          this.#keys.log(shard),
+          'MAXLEN',
+          '~',
+          logMaxLen,
+          '*',
+          'n',
+          nodeId,
+          'd',
+          encodeBatch(batch),
+        ),
+      ),
+    );
   }
 
   /** Positions a reader per shard at the shard's current tail, then starts reading. */
   async start(redis: Redis): Promise<void> {
     const { shards } = this.#options;
-    const pipeline = redis.pipeline();
-    for (let shard = 0; shard < shards; shard++)
-      pipeline.xrevrange(this.#keys.log(shard), '+', '-', 'COUNT', 1);
-    const results = (await pipeline.exec()) ?? [];
-    const tails = results.map(([error, entries]) => {
-      if (error) throw error;
-      const last = (entries as Array<[string, string[]]>)[0];
-      return last === undefined ? '0-0' : last[0];
-    });
+    const lasts = await Promise.all(
+      Array.from({ length: shards }, (_, shard) =>
+        redis.xrevrange(this.#keys.log(shard), '+', '-', 'COUNT', 1),
+      ),
+    );
+    const tails = lasts.map((entries) => (entries[0] === undefined ? '0-0' : entries[0][0]));
     this.#readers = tails.map(
       (tail, shard) =>
         new ShardReader(
-          redis.duplicate({ maxRetriesPerRequest: null }),
+          duplicateClient(redis, { maxRetriesPerRequest: null }),
           this.#keys.log(shard),
           tail,
           this.#options,

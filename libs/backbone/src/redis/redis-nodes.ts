@@ -1,7 +1,8 @@
 // Node liveness on Redis: heartbeats in one sorted set, owned client ids in one set per
 // node, and a Lua claim so exactly one survivor adopts a dead node's sessions.
-import type { Redis } from 'ioredis';
+
 import type { NodeRegistry } from '../backbone.js';
+import type { RedisClient as Redis } from './client.js';
 import type { RedisKeys } from './keys.js';
 import { type ScriptCall, scriptCaller } from './scripts.js';
 
@@ -36,6 +37,7 @@ export class RedisNodes implements NodeRegistry {
   }
 
   async forget(nodeId: string): Promise<void> {
-    await this.redis.multi().zrem(this.keys.nodes(), nodeId).del(this.keys.owned(nodeId)).exec();
+    // Separate commands: the two keys may live in different Redis Cluster slots.
+    await Promise.all([this.redis.zrem(this.keys.nodes(), nodeId), this.redis.del(this.keys.owned(nodeId))]);
   }
 }

@@ -5,9 +5,9 @@
 // A record with an expiry is garbage-collected by Redis (PEXPIREAT) GC_GRACE_MS after it;
 // until then it is discarded logically, by the next claim whose `nowMs` has passed it.
 
-import type { Redis } from 'ioredis';
 import type { ClaimResult, SessionRecord, SessionStore } from '../backbone.js';
 import { type FailureSwitches, injectedFailure } from '../memory/failures.js';
+import type { RedisClient as Redis } from './client.js';
 import { decodeSessionBody, encodeSessionBody } from './codec.js';
 import type { RedisKeys } from './keys.js';
 import { type ScriptCall, scriptCaller } from './scripts.js';

@@ -1,7 +1,8 @@
 // Shared-subscription membership on Redis: per group a set of node ids, per node a set of
 // its groups (so a dead node can be removed from all of them).
-import type { Redis } from 'ioredis';
+
 import type { SharedRegistry } from '../backbone.js';
+import type { RedisClient as Redis } from './client.js';
 import type { RedisKeys } from './keys.js';
 
 export class RedisShared implements SharedRegistry {
@@ -11,10 +12,18 @@ export class RedisShared implements SharedRegistry {
   ) {}
 
   async setMember(key: string, nodeId: string, member: boolean): Promise<void> {
-    const tx = this.redis.multi();
-    if (member) tx.sadd(this.keys.sharedGroup(key), nodeId).sadd(this.keys.sharedOf(nodeId), key);
-    else tx.srem(this.keys.sharedGroup(key), nodeId).srem(this.keys.sharedOf(nodeId), key);
-    await tx.exec();
+    // Separate commands: the two keys may live in different Redis Cluster slots.
+    if (member) {
+      await Promise.all([
+        this.redis.sadd(this.keys.sharedGroup(key), nodeId),
+        this.redis.sadd(this.keys.sharedOf(nodeId), key),
+      ]);
+    } else {
+      await Promise.all([
+        this.redis.srem(this.keys.sharedGroup(key), nodeId),
+        this.redis.srem(this.keys.sharedOf(nodeId), key),
+      ]);
+    }
   }
 
   async memberNodes(key: string): Promise<string[]> {
@@ -23,9 +32,7 @@ export class RedisShared implements SharedRegistry {
 
   async forgetNode(nodeId: string): Promise<void> {
     const groups = await this.redis.smembers(this.keys.sharedOf(nodeId));
-    const tx = this.redis.multi();
-    for (const key of groups) tx.srem(this.keys.sharedGroup(key), nodeId);
-    tx.del(this.keys.sharedOf(nodeId));
-    await tx.exec();
+    await Promise.all(groups.map((key) => this.redis.srem(this.keys.sharedGroup(key), nodeId)));
+    await this.redis.del(this.keys.sharedOf(nodeId));
   }
 }

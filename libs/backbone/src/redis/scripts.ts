@@ -6,7 +6,7 @@
 // src (tests), and `../../src/redis/lua/` when running from dist (tsc does not copy them).
 
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from './client.js';
 
 export type ScriptName = 'claim' | 'save' | 'delete' | 'push' | 'claimdead';
 
