@@ -1,0 +1,94 @@
+// A broker under test: started on free loopback ports, reachable over TCP and WebSocket,
+// stopped by pid. `startBroker` registers the stop with the cleanup list, so Ctrl-C and
+// errors stop it too.
+import type { ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import type { Endpoint, Transport } from '../load/wire.js';
+import { onCleanup } from '../system/cleanup.js';
+
+export const brokerNames = ['edgemq', 'mosquitto', 'aedes'] as const;
+export type BrokerName = (typeof brokerNames)[number];
+
+export interface RunningBroker {
+  readonly name: BrokerName;
+  readonly version: string;
+  /** The broker's own process: CPU and RSS are read from /proc/<pid>. */
+  readonly pid: number;
+  readonly ports: { tcp: number; ws: number };
+  /** WebSocket path the broker serves MQTT on. */
+  readonly wsPath: string;
+  /** Everything the broker wrote to stdout/stderr (for error messages). */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export function endpointOf(broker: RunningBroker, transport: Transport): Endpoint {
+  return {
+    transport,
+    host: '127.0.0.1',
+    port: transport === 'tcp' ? broker.ports.tcp : broker.ports.ws,
+    path: broker.wsPath,
+  };
+}
+
+/** A loopback port free right now (the broker binds it a moment later). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resolves once `port` accepts a TCP connection; rejects after `timeoutMs` or if `child` exits. */
+export async function waitForPort(port: number, child: ChildProcess, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`exited (${child.exitCode ?? child.signalCode}) before listening on ${port}`);
+    }
+    const open = await new Promise<boolean>((resolve) => {
+      const s = net.connect({ host: '127.0.0.1', port });
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`not listening on ${port} after ${timeoutMs} ms`);
+}
+
+/** Collects a child's output, keeping the last 64 KiB. */
+export function captureOutput(child: ChildProcess): () => string {
+  let text = '';
+  const add = (chunk: Buffer) => {
+    text = (text + chunk.toString()).slice(-65536);
+  };
+  child.stdout?.on('data', add);
+  child.stderr?.on('data', add);
+  return () => text;
+}
+
+/** SIGTERM by pid, SIGKILL after `timeoutMs`; resolves when the process has exited. */
+export async function stopChild(child: ChildProcess, timeoutMs = 5000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+export async function startBroker(name: BrokerName): Promise<RunningBroker> {
+  const start = await import(`./${name}.js`).then((m: { start: () => Promise<RunningBroker> }) => m.start);
+  const broker = await start();
+  const stop = onCleanup(() => broker.stop());
+  return { ...broker, output: broker.output, stop };
+}

@@ -1,0 +1,73 @@
+// EdgeMQ under test: `bin/edgemq` from this tree (built), embedded mode (no Redis), log
+// level warn, on free loopback ports. `bin/edgemq` execs node, so the child pid is the broker.
+//
+// Not testkit's spawnNode: it learns the ports from the info-level "listening" log line,
+// which log level warn hides. Here the ports are chosen first and readiness is /readyz.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { captureOutput, freePort, type RunningBroker, stopChild, waitForPort } from './broker.js';
+
+const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
+
+export async function start(): Promise<RunningBroker> {
+  if (!existsSync(`${repoRoot}apps/broker/dist/main.js`)) {
+    throw new Error('edgemq is not built: run `npx tsc -b` (or `make build`) first');
+  }
+  const edgemqVersion = version();
+  const [ws, tcp] = [await freePort(), await freePort()];
+  const child = spawn(`${repoRoot}bin/edgemq`, [], {
+    env: {
+      ...process.env,
+      EDGEMQ_HOST: '127.0.0.1',
+      EDGEMQ_HTTP_PORT: String(ws),
+      EDGEMQ_MQTT_PORT: String(tcp),
+      EDGEMQ_LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output = captureOutput(child);
+  try {
+    await waitForPort(tcp, child);
+    await waitForPort(ws, child);
+    await waitReady(ws);
+  } catch (err) {
+    await stopChild(child);
+    throw new Error(`edgemq: ${(err as Error).message}\n${output()}`);
+  }
+  return {
+    name: 'edgemq',
+    version: edgemqVersion,
+    pid: child.pid!,
+    ports: { tcp, ws },
+    wsPath: '/mqtt',
+    output,
+    stop: () => stopChild(child, 10_000),
+  };
+}
+
+async function waitReady(port: number): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const res = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined);
+    if (res?.ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('/readyz never answered 200');
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(`${repoRoot}apps/broker/package.json`, 'utf8')) as { version: string };
+  try {
+    const commit = execFileSync('git', ['-C', repoRoot, 'rev-parse', '--short', 'HEAD'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+    const dirty = execFileSync('git', ['-C', repoRoot, 'status', '--porcelain', '--untracked-files=no'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+    return `${pkg.version} (${commit}${dirty ? ', modified' : ''})`;
+  } catch {
+    return pkg.version;
+  }
+}
