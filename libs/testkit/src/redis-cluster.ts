@@ -37,7 +37,8 @@ export async function startRedisCluster(masters = 3): Promise<RedisClusterServer
     }
     const addresses = ports.map((p) => `127.0.0.1:${p}`);
     await run('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes']);
-    await waitForClusterOk(ports[0]);
+    // Every node must agree the cluster is up before a client's first slot refresh.
+    for (const port of ports) await waitForClusterOk(port);
   } catch (error) {
     await stop();
     throw error;
