@@ -63,6 +63,33 @@ describe.each(transports)('MQTT 5.0 PUBLISH over %s', (transport) => {
       await endAll(sub, pub);
     });
 
+    it.each([
+      [true, 'payload is not valid UTF-8'],
+      [false, undefined],
+    ])(
+      '[MQTT-3.1.2-29] Request Problem Information %s: reason string on the failing PUBACK is %s',
+      async (requested, expected) => {
+        const { raw: pub } = await Raw5.connect(node, transport, {
+          clientId: unique('rpi'),
+          properties: { requestProblemInformation: requested },
+        });
+        pub.send({
+          cmd: 'publish',
+          topic: `pfi/${unique('rpi')}`,
+          payload: INVALID_UTF8,
+          qos: 1,
+          messageId: 7,
+          retain: false,
+          dup: false,
+          properties: { payloadFormatIndicator: true },
+        });
+        const ack = await pub.next<IPubackPacket>('puback');
+        expect(ack.reasonCode).toBe(RC.payloadFormatInvalid);
+        expect(ack.properties?.reasonString).toBe(expected);
+        await endAll(pub);
+      },
+    );
+
     it('[MQTT-3.3.2-4] indicator 1 with invalid UTF-8 at QoS 0: DISCONNECT 0x99 and not delivered', async () => {
       const topic = `pfi/${unique('q0')}`;
       const sub = await connect();

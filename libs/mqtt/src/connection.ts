@@ -43,6 +43,8 @@ export class MqttConnection implements ConnectionHandler, DeliveryTarget {
   sessionExpirySec = 0;
   /** MQTT 5 Will Delay Interval in seconds. */
   willDelaySec = 0;
+  /** MQTT 5 Request Problem Information: reason strings allowed on acks. */
+  problemInformation = true;
   /** MQTT 5 Maximum Packet Size of the client. */
   clientMaxPacketBytes = Number.POSITIVE_INFINITY;
   inboundAliases?: InboundAliases;

@@ -79,12 +79,13 @@ export function sendAck(
   cmd: 'puback' | 'pubrec' | 'pubrel' | 'pubcomp',
   packetId: number,
   reasonCode = 0,
+  reasonString?: string,
 ): boolean {
-  const packet =
-    conn.version === 5 && reasonCode !== 0
-      ? { cmd, messageId: packetId, reasonCode }
-      : { cmd, messageId: packetId };
-  return conn.write(encode(packet, conn.version));
+  if (conn.version !== 5 || reasonCode === 0)
+    return conn.write(encode({ cmd, messageId: packetId }, conn.version));
+  // [MQTT-3.1.2-29] a reason string only when the client did not turn problem information off.
+  const properties = reasonString && conn.problemInformation ? { reasonString } : undefined;
+  return conn.write(withinClientLimit(conn, { cmd, messageId: packetId, reasonCode, properties } as Packet));
 }
 
 export function sendPubrel(conn: MqttConnection, packetId: number): boolean {
@@ -115,7 +116,10 @@ export function sendDisconnect(conn: MqttConnection, reasonCode: number, reasonS
  * Encodes a CONNACK or DISCONNECT, leaving the reason string out when the packet would
  * exceed the client's Maximum Packet Size [MQTT-3.1.2-24] [MQTT-3.14.2-3].
  */
-function withinClientLimit(conn: MqttConnection, packet: IConnackPacket | IDisconnectPacket): Buffer {
+function withinClientLimit(
+  conn: MqttConnection,
+  packet: Packet & { properties?: { reasonString?: string } },
+): Buffer {
   const bytes = encode(packet, conn.version);
   if (bytes.length <= conn.clientMaxPacketBytes || !packet.properties?.reasonString) return bytes;
   const { reasonString: _dropped, ...rest } = packet.properties;

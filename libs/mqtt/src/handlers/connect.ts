@@ -77,6 +77,7 @@ function settleMqtt5(conn: MqttConnection, packet: IConnectPacket, connack: Conn
   if (props.receiveMaximum === 0) throw connectRefused(ReasonCode.protocolError, 'receive maximum 0');
   if (props.maximumPacketSize === 0) throw connectRefused(ReasonCode.protocolError, 'maximum packet size 0');
   if (props.receiveMaximum !== undefined) conn.outbound.limitInflight(props.receiveMaximum);
+  conn.problemInformation = props.requestProblemInformation !== false;
   if (props.maximumPacketSize !== undefined) conn.clientMaxPacketBytes = props.maximumPacketSize;
   if (options.outboundTopicAliases && (props.topicAliasMaximum ?? 0) > 0) {
     conn.outboundAliases = new OutboundAliases(props.topicAliasMaximum ?? 0);

@@ -36,7 +36,7 @@ export function handlePublish(conn: MqttConnection, packet: IPublishPacket): und
   if (properties?.payloadFormatIndicator === 1 && !isUtf8(payload)) {
     // [MQTT-3.3.2-4] declared UTF-8 but is not: refuse it, never forward it.
     if (packet.qos === 0) throw new MqttError(ReasonCode.payloadFormatInvalid, 'payload is not valid UTF-8');
-    sendAck(conn, ack, packetId, ReasonCode.payloadFormatInvalid);
+    sendAck(conn, ack, packetId, ReasonCode.payloadFormatInvalid, 'payload is not valid UTF-8');
     return;
   }
   const message: Message = {
@@ -66,7 +66,10 @@ export function handlePublish(conn: MqttConnection, packet: IPublishPacket): und
       // Not stored: never acknowledge it as if it were. 5.0 says why; 3.1.1 withholds the ack.
       if (packet.qos === 1) conn.inboundQos1Pending--;
       else conn.incomingQos2.delete(packetId);
-      if (conn.version === 5) conn.corked(() => sendAck(conn, ack, packetId, ReasonCode.unspecifiedError));
+      if (conn.version === 5)
+        conn.corked(() =>
+          sendAck(conn, ack, packetId, ReasonCode.unspecifiedError, 'message could not be stored'),
+        );
     },
   );
 }
