@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Backbone, RemoteMessageHandler } from '../backbone.js';
 import type { Message } from '../message.js';
-import { copyMessage } from './copy.js';
+import { RemoteHandlers } from '../remote-handlers.js';
 import { createFailureSwitches, type FailureSwitches, injectedFailure } from './failures.js';
 import { MemoryControl } from './memory-control.js';
 import { MemoryHub } from './memory-hub.js';
@@ -44,17 +44,17 @@ export class MemoryBackbone implements Backbone {
   readonly nodes: MemoryNodes;
   readonly shared: MemoryShared;
 
-  readonly #handlers: RemoteMessageHandler[] = [];
-  readonly #member: MemoryLogMember = { deliver: (message) => this.#dispatch(message) };
-  readonly #onHandlerError: (error: unknown, message: Message) => void;
+  readonly #member: MemoryLogMember = { deliver: (message) => this.#handlers.dispatch(message) };
+  readonly #handlers: RemoteHandlers;
   #started = false;
 
   constructor(options: MemoryBackboneOptions = {}) {
     this.nodeId = options.nodeId ?? `memory-${randomBytes(4).toString('hex')}`;
     this.hub = options.hub ?? new MemoryHub();
-    this.#onHandlerError =
+    this.#handlers = new RemoteHandlers(
       options.onHandlerError ??
-      ((error) => console.error(`[backbone:memory ${this.nodeId}] onRemote handler threw`, error));
+        ((error) => console.error(`[backbone:memory ${this.nodeId}] onRemote handler threw`, error)),
+    );
     this.retained = new MemoryRetained(this.hub, this.failures);
     this.sessions = new MemorySessions(this.hub, this.failures);
     this.queues = new MemoryQueues(this.hub, this.failures);
@@ -86,18 +86,6 @@ export class MemoryBackbone implements Backbone {
   }
 
   onRemote(handler: RemoteMessageHandler): void {
-    this.#handlers.push(handler);
-  }
-
-  #dispatch(message: Message): void {
-    // Each handler gets its own copy, taken before any handler runs.
-    const copies = this.#handlers.map((_, index) => (index === 0 ? message : copyMessage(message)));
-    this.#handlers.forEach((handler, index) => {
-      try {
-        handler(copies[index]);
-      } catch (error) {
-        this.#onHandlerError(error, message);
-      }
-    });
+    this.#handlers.add(handler);
   }
 }

@@ -9,9 +9,9 @@
 
 import type { RedisOptions } from 'ioredis';
 import type { Backbone, RemoteMessageHandler } from '../backbone.js';
-import { copyMessage } from '../memory/copy.js';
 import { createFailureSwitches, type FailureSwitches, injectedFailure } from '../memory/failures.js';
 import type { Message } from '../message.js';
+import { RemoteHandlers } from '../remote-handlers.js';
 import { createRedisClient, describeClient, type RedisClient } from './client.js';
 import { RedisKeys } from './keys.js';
 import { RedisControl } from './redis-control.js';
@@ -67,8 +67,7 @@ export class RedisBackbone implements Backbone {
   readonly redis: RedisClient;
 
   readonly #log: RedisLog;
-  readonly #handlers: RemoteMessageHandler[] = [];
-  readonly #onHandlerError: (error: unknown, message: Message) => void;
+  readonly #handlers: RemoteHandlers;
   #started = false;
 
   constructor(options: RedisBackboneOptions) {
@@ -77,9 +76,10 @@ export class RedisBackbone implements Backbone {
       throw new Error(`shards must be a positive integer; got ${shards}`);
     this.nodeId = options.nodeId;
     this.keys = new RedisKeys(options.keyPrefix ?? 'emq');
-    this.#onHandlerError =
+    this.#handlers = new RemoteHandlers(
       options.onHandlerError ??
-      ((error) => console.error(`[backbone:redis ${this.nodeId}] onRemote handler threw`, error));
+        ((error) => console.error(`[backbone:redis ${this.nodeId}] onRemote handler threw`, error)),
+    );
     // lazyConnect: nothing connects before the first command or start().
     this.redis = createRedisClient(
       { url: options.url, mode: options.mode },
@@ -93,7 +93,7 @@ export class RedisBackbone implements Backbone {
       logMaxLen: options.logMaxLen ?? 100_000,
       blockTimeMs: options.blockTimeMs ?? 1000,
       readCount: options.readCount ?? 100,
-      deliver: (message) => this.#dispatch(message),
+      deliver: (message) => this.#handlers.dispatch(message),
       onEntryError:
         options.onEntryError ??
         ((error, stream, id) =>
@@ -162,18 +162,6 @@ export class RedisBackbone implements Backbone {
   }
 
   onRemote(handler: RemoteMessageHandler): void {
-    this.#handlers.push(handler);
-  }
-
-  #dispatch(message: Message): void {
-    // Each handler gets its own copy, taken before any handler runs.
-    const copies = this.#handlers.map((_, index) => (index === 0 ? message : copyMessage(message)));
-    this.#handlers.forEach((handler, index) => {
-      try {
-        handler(copies[index]);
-      } catch (error) {
-        this.#onHandlerError(error, message);
-      }
-    });
+    this.#handlers.add(handler);
   }
 }
