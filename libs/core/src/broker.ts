@@ -16,6 +16,7 @@ import {
   type Subscription,
   type SubscriptionOptions,
 } from './session.js';
+import { settlesWithin } from './settles-within.js';
 import { SharedMembership } from './shared-membership.js';
 import { pickMember, SubscriptionIndex } from './subscription-index.js';
 import { parseSharedFilter } from './topic.js';
@@ -196,21 +197,13 @@ export class Broker {
     const command = { type: 'takeover', clientId, cleanStart: request.cleanStart };
     // Wait for the answer up to the bound; a slow owner may still queue for the parked
     // session until it answers, so its late answer makes us collect the queue once more.
-    let answered = false;
-    const answer = this.backbone.control.request(stored.ownerNode, command, LATE_ANSWER_MS).then(() => {
-      answered = true;
-    });
-    let timer: NodeJS.Timeout | undefined;
-    const bound = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, timeoutMs);
-    });
-    await Promise.race([answer.catch(() => undefined), bound]);
-    clearTimeout(timer);
-    if (!answered)
+    const answer = this.backbone.control.request(stored.ownerNode, command, LATE_ANSWER_MS);
+    if (!(await settlesWithin(answer, timeoutMs))) {
       answer.then(
         () => this.collectLateQueue(clientId),
         () => undefined,
       );
+    }
   }
 
   /** Hands what a slow old owner queued after our takeover to the session's connection. */
@@ -221,12 +214,7 @@ export class Broker {
     const now = this.now();
     for (const message of late) {
       if (isExpired(message, now) || !session.target) continue;
-      const delivery = this.deliveryFor(session, message) ?? {
-        qos: message.qos,
-        retainAsPublished: false,
-        subscriptionIds: [],
-      };
-      session.target.deliver(message, delivery);
+      session.target.deliver(message, this.deliveryFor(session, message));
     }
   }
 
@@ -245,15 +233,7 @@ export class Broker {
   private async takeOver(session: Session): Promise<void> {
     const target = session.target;
     if (!target) return;
-    const timeoutMs = this.options.takeoverTimeoutMs ?? 1000;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      target.takeOver(),
-      new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, timeoutMs);
-      }),
-    ]);
-    clearTimeout(timer);
+    await settlesWithin(target.takeOver(), this.options.takeoverTimeoutMs ?? 1000);
     // A connection that did not hand back in time loses the session anyway.
     if (session.target === target) session.target = undefined;
   }
@@ -399,11 +379,7 @@ export class Broker {
       const entry = entries[0];
       const sub = isSharedGroup(entry) ? this.memberFor(entry, message) : entry;
       if (!sub || this.isOwnAndNoLocal(message, sub)) return 0;
-      this.deliverTo(sub.session, message, {
-        qos: Math.min(message.qos, sub.options.qos) as QoS,
-        retainAsPublished: sub.options.retainAsPublished,
-        subscriptionIds: sub.options.subscriptionId === undefined ? [] : [sub.options.subscriptionId],
-      });
+      this.deliverTo(sub.session, message, deliveryOf(sub, message));
       return 1;
     }
     // Overlapping subscriptions of one session: one copy at the highest granted QoS [MQTT-3.3.5-1].
@@ -447,14 +423,17 @@ export class Broker {
     );
   }
 
-  /** How a queued message should go to `session` under its current subscriptions. */
-  deliveryFor(session: Session, message: Message): Delivery | undefined {
+  /**
+   * How a queued message should go to `session` under its current subscriptions; one no
+   * longer matched goes at the QoS it was queued with, without subscription identifiers.
+   */
+  deliveryFor(session: Session, message: Message): Delivery {
     const merged = new Map<Session, Delivery>();
     for (const entry of this.index.match(message.topic)) {
       const subs = isSharedGroup(entry) ? entry.members : [entry];
       for (const sub of subs) if (sub.session === session) mergeInto(merged, sub, message);
     }
-    return merged.get(session);
+    return merged.get(session) ?? { qos: message.qos, retainAsPublished: false, subscriptionIds: [] };
   }
 
   /**
@@ -505,18 +484,24 @@ export class Broker {
   }
 }
 
-function mergeInto(merged: Map<Session, Delivery>, sub: Subscription, message: Message): void {
-  const qos = Math.min(message.qos, sub.options.qos) as QoS;
+/** How `message` goes to one subscription: QoS = min(published, granted). */
+function deliveryOf(sub: Subscription, message: Message): Delivery {
   const id = sub.options.subscriptionId;
+  return {
+    qos: Math.min(message.qos, sub.options.qos) as QoS,
+    retainAsPublished: sub.options.retainAsPublished,
+    subscriptionIds: id === undefined ? [] : [id],
+  };
+}
+
+function mergeInto(merged: Map<Session, Delivery>, sub: Subscription, message: Message): void {
   const delivery = merged.get(sub.session);
   if (!delivery) {
-    merged.set(sub.session, {
-      qos,
-      retainAsPublished: sub.options.retainAsPublished,
-      subscriptionIds: id === undefined ? [] : [id],
-    });
+    merged.set(sub.session, deliveryOf(sub, message));
     return;
   }
+  const qos = Math.min(message.qos, sub.options.qos) as QoS;
+  const id = sub.options.subscriptionId;
   if (qos > delivery.qos) delivery.qos = qos;
   delivery.retainAsPublished ||= sub.options.retainAsPublished;
   if (id !== undefined && !delivery.subscriptionIds.includes(id)) delivery.subscriptionIds.push(id);

@@ -2,14 +2,7 @@
 // `$share/{group}/{filter}` joins the group's single entry under the inner filter, so a
 // match yields plain subscriptions and whole groups; delivery picks one member per group.
 
-import {
-  type IndexEntry,
-  isSharedGroup,
-  type Session,
-  type SharedGroup,
-  type Subscription,
-  type SubscriptionOptions,
-} from './session.js';
+import type { IndexEntry, Session, SharedGroup, Subscription, SubscriptionOptions } from './session.js';
 import { parseSharedFilter } from './topic.js';
 import { TopicIndex } from './topic-index.js';
 

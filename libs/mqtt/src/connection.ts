@@ -9,7 +9,7 @@ import { dispatch } from './dispatch.js';
 import { MqttError, protocolError } from './errors.js';
 import { Framer } from './framer.js';
 import type { MqttOptions } from './options.js';
-import { Outbound, type OutboundState } from './outbound.js';
+import { Outbound, type OutboundMessage, type OutboundState } from './outbound.js';
 import { ReasonCode } from './reason-codes.js';
 import { type ConnackProperties, sendConnack, sendDisconnect, sendPublish, sendPubrel } from './send.js';
 import type { InboundAliases, OutboundAliases } from './topic-aliases.js';
@@ -140,13 +140,7 @@ export class MqttConnection implements ConnectionHandler, DeliveryTarget {
   // --- DeliveryTarget ---
 
   deliver(message: Message, delivery: Delivery): void {
-    this.outbound.send({
-      message,
-      qos: delivery.qos,
-      // Live messages carry retain=0 unless the subscription asked otherwise [MQTT-3.3.1-9].
-      retain: delivery.retainAsPublished && message.retain,
-      subscriptionIds: delivery.subscriptionIds,
-    });
+    this.outbound.send(outboundOf(message, delivery));
   }
 
   takeOver(): Promise<void> {
@@ -176,17 +170,10 @@ export class MqttConnection implements ConnectionHandler, DeliveryTarget {
     sendConnack(this, ReasonCode.success, sessionPresent, properties);
     this.state = 'open';
     for (const id of state?.incomingQos2 ?? []) this.incomingQos2.add(id);
-    const entries = [];
-    for (const message of queued) {
-      const delivery = this.session ? this.broker.deliveryFor(this.session, message) : undefined;
-      entries.push({
-        message,
-        qos: delivery?.qos ?? message.qos,
-        retain: (delivery?.retainAsPublished ?? false) && message.retain,
-        subscriptionIds: delivery?.subscriptionIds ?? [],
-      });
+    const session = this.session;
+    if (session) {
+      this.outbound.prepend(queued.map((m) => outboundOf(m, this.broker.deliveryFor(session, m))));
     }
-    this.outbound.prepend(entries);
     this.outbound.start(state?.outbound);
     clearTimeout(this.timer);
     // [MQTT-3.1.2-24] the server allows one and a half times the keep-alive.
@@ -283,4 +270,15 @@ export class MqttConnection implements ConnectionHandler, DeliveryTarget {
   private protocolState(): MqttProtocolState {
     return { outbound: this.outbound.snapshot(), incomingQos2: [...this.incomingQos2] };
   }
+}
+
+/** A matched message as one PUBLISH to this client. */
+function outboundOf(message: Message, delivery: Delivery): OutboundMessage {
+  return {
+    message,
+    qos: delivery.qos,
+    // Live messages carry retain=0 unless the subscription asked otherwise [MQTT-3.3.1-9].
+    retain: delivery.retainAsPublished && message.retain,
+    subscriptionIds: delivery.subscriptionIds,
+  };
 }

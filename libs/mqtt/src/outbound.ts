@@ -110,10 +110,7 @@ export class Outbound {
         if (!this.sink.sendPubrel(entry.packetId)) this.congested = true;
         continue;
       }
-      // An entry the sink drops (expired while offline, too large) frees its slot.
-      const result = this.sink.sendPublish(entry, entry.packetId, true);
-      if (result === 'dropped') this.inflight.delete(entry.packetId);
-      else if (result === 'congested') this.congested = true;
+      this.settle(this.sink.sendPublish(entry, entry.packetId, true), entry.packetId);
     }
     this.pump();
   }
@@ -188,7 +185,11 @@ export class Outbound {
   private transmit(entry: OutboundMessage): void {
     const packetId = this.allocatePacketId();
     this.inflight.set(packetId, { ...entry, packetId, phase: 'publish' });
-    const result = this.sink.sendPublish(entry, packetId, false);
+    this.settle(this.sink.sendPublish(entry, packetId, false), packetId);
+  }
+
+  /** An in-flight PUBLISH the sink dropped (expired, too large) frees its slot. */
+  private settle(result: SendResult, packetId: number): void {
     if (result === 'dropped') this.inflight.delete(packetId);
     else if (result === 'congested') this.congested = true;
   }

@@ -1,7 +1,7 @@
 // Outbound encoders: one function per packet the node sends. Handlers call these and
 // never build packets themselves. 3.1.1 encodings drop every 5.0 property.
 import { isExpired } from '@edgemq/backbone';
-import type { IConnackPacket, IDisconnectPacket, IPublishPacket, Packet } from 'mqtt-packet';
+import type { IConnackPacket, IPublishPacket, Packet } from 'mqtt-packet';
 import { encode } from './codec.js';
 import type { MqttConnection } from './connection.js';
 import type { OutboundMessage, SendResult } from './outbound.js';

@@ -2,7 +2,6 @@
 // of its connected clients within the configured interval, frees clean sessions and
 // adopts persistent ones, so a client that reconnects to another node finds its session
 // and what was published for it while it was away.
-import { waitFor } from '@edgemq/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type Cluster,
