@@ -84,10 +84,10 @@ export type ControlHandler = (command: ControlCommand, fromNode: string) => Prom
 /** Requests between nodes (session takeover). */
 export interface ControlChannel {
   /**
-   * Asks `nodeId` to carry out `command`; resolves once it did, or at once when no such
-   * node is listening. Rejects when it does not answer within `timeoutMs`.
+   * Asks `nodeId` to carry out `command`; resolves true once it did, or false at once when
+   * no such node is listening. Rejects when it does not answer within `timeoutMs`.
    */
-  request(nodeId: string, command: ControlCommand, timeoutMs: number): Promise<void>;
+  request(nodeId: string, command: ControlCommand, timeoutMs: number): Promise<boolean>;
   /** The handler for requests addressed to this node (one per node). */
   onRequest(handler: ControlHandler): void;
 }
@@ -97,7 +97,13 @@ export interface ControlChannel {
  * care of a dead node's clients. Heartbeats are wall-clock ms.
  */
 export interface NodeRegistry {
-  heartbeat(nodeId: string, nowMs: number): Promise<void>;
+  /**
+   * Records that `nodeId` is alive at `nowMs`, and its replay mark: the log time from which
+   * a survivor must replay the log for its sessions if it dies now (see Backbone.replay).
+   */
+  heartbeat(nodeId: string, nowMs: number, replayFromMs?: number): Promise<void>;
+  /** The replay mark `nodeId` last recorded, until it is forgotten. */
+  replayFrom(nodeId: string): Promise<number | undefined>;
   /** Nodes whose last heartbeat is older than `beforeMs`. */
   silentSince(beforeMs: number): Promise<string[]>;
   /** Takes responsibility for a silent node; true for exactly one caller. */
@@ -136,6 +142,17 @@ export interface Backbone {
    */
   append(messages: Message[]): Promise<void>;
   onRemote(handler: RemoteMessageHandler): void;
+  /**
+   * The log time up to which every other node's entry has been handed to the `onRemote`
+   * handlers (in this node's clock; a read that is behind or failing holds it back).
+   */
+  logPositionMs(): number;
+  /**
+   * Hands `handle` every message still in the log that was appended at or after `sinceMs`
+   * (log time, ms), from every node this one included, in append order per shard. What the
+   * log has trimmed is gone: replay reaches back only as far as the log does.
+   */
+  replay(sinceMs: number, handle: (message: Message) => void): Promise<void>;
   readonly retained: RetainedStore;
   readonly sessions: SessionStore;
   readonly queues: QueueStore;

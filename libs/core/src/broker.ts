@@ -24,6 +24,12 @@ import { parseSharedFilter } from './topic.js';
 /** How long a takeover keeps listening for a slow old owner after the 1 s bound. */
 const LATE_ANSWER_MS = 30_000;
 
+/**
+ * Replay starts this much before a dead node's mark: the mark is in that node's clock,
+ * log entries carry Redis's, and a local publish reaches the log just after delivery.
+ */
+const REPLAY_MARGIN_MS = 2000;
+
 export interface BrokerOptions {
   nodeId: string;
   /** QoS 1/2 messages kept per parked session; overflow drops the oldest. */
@@ -83,6 +89,9 @@ export class Broker {
   private readonly wills: DelayedWills;
   private readonly membership: SharedMembership;
   private publishSeq = 0;
+  /** Start times of queue pushes not yet stored, by push number (oldest first). */
+  private readonly queueing = new Map<number, number>();
+  private queueingSeq = 0;
   private readonly retained = new RetainedIndex();
   private readonly openLock = new KeyedLock();
   private readonly batcher: AppendBatcher;
@@ -133,7 +142,7 @@ export class Broker {
     const { clientId } = request;
     const existing = this.sessions.get(clientId);
     if (existing?.target) await this.takeOver(existing);
-    await this.takeOverRemote(request);
+    const orphanedSinceMs = await this.takeOverRemote(request);
     const claim = await this.backbone.sessions.claim(clientId, this.nodeId, this.now());
     const local = this.sessions.get(clientId);
     const previous = request.cleanStart ? undefined : claim.previous;
@@ -161,7 +170,12 @@ export class Broker {
     session.will = request.will;
     // From here live messages reach the new connection; queued ones are older and come first.
     session.target = request.target;
-    const queued = previous ? await this.backbone.queues.take(clientId, this.options.maxQueuedMessages) : [];
+    let queued = previous ? await this.backbone.queues.take(clientId, this.options.maxQueuedMessages) : [];
+    // The old owner is gone without handing over: what it had in flight lives only in the log.
+    if (previous && orphanedSinceMs !== undefined) {
+      const replayed = await this.replayFor(new Set([session]), orphanedSinceMs);
+      queued = queued.concat(replayed.get(session) ?? []);
+    }
     if (session.persistent || this.options.clustered) await this.saveRecord(session, null, undefined);
     if (this.options.clustered) await this.backbone.nodes.noteOwner(this.nodeId, clientId);
     const now = this.now();
@@ -179,11 +193,12 @@ export class Broker {
    * The session may live on another node (connected, or parked there). Start matching for
    * it here first, so nothing published during the handover is missed, then ask that node
    * to close its connection, save the session and stop caring for it (bounded wait).
+   * Returns the old owner's replay mark when it did not hand over (dead, or not answering).
    */
-  private async takeOverRemote(request: OpenSessionRequest): Promise<void> {
+  private async takeOverRemote(request: OpenSessionRequest): Promise<number | undefined> {
     const { clientId } = request;
     const stored = await this.backbone.sessions.load(clientId);
-    if (!stored || stored.ownerNode === this.nodeId) return;
+    if (!stored || stored.ownerNode === this.nodeId) return undefined;
     const live = stored.expiresAtMs === null || stored.expiresAtMs > this.now();
     if (!request.cleanStart && live && !this.sessions.has(clientId)) {
       const session = new Session(clientId);
@@ -198,12 +213,40 @@ export class Broker {
     // Wait for the answer up to the bound; a slow owner may still queue for the parked
     // session until it answers, so its late answer makes us collect the queue once more.
     const answer = this.backbone.control.request(stored.ownerNode, command, LATE_ANSWER_MS);
-    if (!(await settlesWithin(answer, timeoutMs))) {
-      answer.then(
-        () => this.collectLateQueue(clientId),
-        () => undefined,
+    if (await settlesWithin(answer, timeoutMs)) {
+      const handedOver = await answer.then(
+        (answered) => answered,
+        () => false,
       );
+      return handedOver ? undefined : this.backbone.nodes.replayFrom(stored.ownerNode);
     }
+    // Slow: it still owns what it had in flight, and hands it back with its late answer. Only
+    // if that answer never comes is the log the one place left to find those messages.
+    answer.then(
+      () => this.collectLateQueue(clientId),
+      () => this.replayLate(clientId, stored.ownerNode),
+    );
+    return undefined;
+  }
+
+  /** The old owner never answered a takeover: replay from its mark into the session here. */
+  private async replayLate(clientId: string, ownerNode: string): Promise<void> {
+    const session = this.sessions.get(clientId);
+    const mark = await this.backbone.nodes.replayFrom(ownerNode);
+    if (!session || mark === undefined) return;
+    const replayed = await this.replayFor(new Set([session]), mark);
+    await this.handReplayed(session, replayed.get(session) ?? []);
+  }
+
+  /** Replayed messages go to the session's connection, or to its queue while it is parked. */
+  private handReplayed(session: Session, messages: Message[]): Promise<void> {
+    return this.openLock.run(session.clientId, async () => {
+      if (this.sessions.get(session.clientId) !== session) return; // handed on meanwhile
+      for (const message of messages) {
+        if (session.target) session.target.deliver(message, this.deliveryFor(session, message));
+        else this.queue(session.clientId, message);
+      }
+    });
   }
 
   /** Hands what a slow old owner queued after our takeover to the session's connection. */
@@ -415,12 +458,67 @@ export class Broker {
     // Parked: keep QoS 1/2 for the next connection; QoS 0 is not kept for offline clients.
     if (delivery.qos === 0) return;
     const queued = delivery.qos === message.qos ? message : { ...message, qos: delivery.qos };
-    this.backbone.queues.push(session.clientId, queued, this.options.maxQueuedMessages).then(
+    this.queue(session.clientId, queued);
+  }
+
+  /** Pushes to a parked session's queue; until stored, the push holds the replay mark back. */
+  private queue(clientId: string, message: Message): void {
+    const push = ++this.queueingSeq;
+    this.queueing.set(push, this.now());
+    this.backbone.queues.push(clientId, message, this.options.maxQueuedMessages).then(
       (result) => {
+        this.queueing.delete(push);
         this.counters.droppedQueueOverflow += result.dropped;
       },
-      () => undefined,
+      () => this.queueing.delete(push),
     );
+  }
+
+  /**
+   * The log time from which a survivor must replay the log for this node's sessions if
+   * this node dies now: nothing older is still only in this node's hands. Every QoS 1/2
+   * message not yet acknowledged by its client or stored in a queue holds it back, and so
+   * does a log reader that is behind.
+   */
+  replayMarkMs(): number {
+    let mark = Math.min(this.now(), this.backbone.logPositionMs());
+    for (const startedAt of this.queueing.values()) {
+      mark = Math.min(mark, startedAt);
+      break; // pushes start in time order: the first one is the oldest
+    }
+    for (const session of this.sessions.values()) {
+      const oldest = session.target?.oldestUnsettledMs?.();
+      if (oldest !== undefined && oldest < mark) mark = oldest;
+    }
+    return mark;
+  }
+
+  /**
+   * Reads the log from `sinceMs` and returns, per session of `sessions`, the messages it
+   * should get at QoS 1 under its own (non-shared) subscriptions, oldest first. QoS 2
+   * deliveries are left out: the client may have completed them already, and exactly once
+   * forbids a second copy. Shared groups are left out: another member may have had it.
+   */
+  private async replayFor(sessions: ReadonlySet<Session>, sinceMs: number): Promise<Map<Session, Message[]>> {
+    const found = new Map<Session, Message[]>();
+    const now = this.now();
+    await this.backbone.replay(sinceMs - REPLAY_MARGIN_MS, (message) => {
+      if (message.qos === 0 || isExpired(message, now)) return;
+      const merged = new Map<Session, Delivery>();
+      for (const entry of this.index.match(message.topic)) {
+        if (isSharedGroup(entry) || !sessions.has(entry.session)) continue;
+        if (entry.options.noLocal && message.origin.clientId === entry.session.clientId) continue;
+        mergeInto(merged, entry, message);
+      }
+      for (const [session, delivery] of merged) {
+        if (delivery.qos !== 1) continue;
+        let list = found.get(session);
+        if (!list) found.set(session, (list = []));
+        list.push({ ...message, qos: 1 });
+      }
+    });
+    this.counters.replayed += [...found.values()].reduce((n, list) => n + list.length, 0);
+    return found;
   }
 
   /**
@@ -442,7 +540,7 @@ export class Broker {
    * survivor that won the claim on the dead node.
    */
   async adoptDeadNode(deadNodeId: string): Promise<number> {
-    let adopted = 0;
+    const adopted = new Set<Session>();
     for (const clientId of await this.backbone.nodes.owned(deadNodeId)) {
       await this.openLock.run(clientId, async () => {
         const record = await this.backbone.sessions.load(clientId);
@@ -468,12 +566,25 @@ export class Broker {
         await this.saveRecord(session, expiresAtMs, claim.previous.protocolState);
         if (expiresAtMs !== null) this.scheduleExpiry(session, expiresAtMs);
         await this.backbone.nodes.noteOwner(this.nodeId, clientId);
-        adopted++;
+        adopted.add(session);
       });
     }
+    await this.replayAdopted(deadNodeId, adopted);
     await this.backbone.shared.forgetNode(deadNodeId);
     await this.backbone.nodes.forget(deadNodeId);
-    return adopted;
+    return adopted.size;
+  }
+
+  /**
+   * What the dead node had in flight to its clients, or missed while nobody served its
+   * sessions, is still in the log: replay it from the node's mark into the adopted sessions.
+   */
+  private async replayAdopted(deadNodeId: string, adopted: ReadonlySet<Session>): Promise<void> {
+    if (adopted.size === 0) return;
+    const mark = await this.backbone.nodes.replayFrom(deadNodeId);
+    if (mark === undefined) return;
+    const replayed = await this.replayFor(adopted, mark);
+    for (const [session, messages] of replayed) await this.handReplayed(session, messages);
   }
 
   /** Node shutdown: forget local state (persistent records stay in the backbone). */

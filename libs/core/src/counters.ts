@@ -13,6 +13,8 @@ export class Counters {
   droppedExpired = 0;
   /** Messages dropped for one client because they exceed its Maximum Packet Size (MQTT 5). */
   droppedTooLarge = 0;
+  /** QoS 1 messages re-delivered from the log for sessions whose node died. */
+  replayed = 0;
 
   snapshot(): Record<string, number> {
     return {
@@ -22,6 +24,7 @@ export class Counters {
       droppedQueueOverflow: this.droppedQueueOverflow,
       droppedExpired: this.droppedExpired,
       droppedTooLarge: this.droppedTooLarge,
+      replayed: this.replayed,
     };
   }
 }

@@ -25,7 +25,7 @@ export class NodeWatch {
 
   async start(): Promise<void> {
     this.running = true;
-    await this.backbone.nodes.heartbeat(this.backbone.nodeId, Date.now());
+    await this.backbone.nodes.heartbeat(this.backbone.nodeId, Date.now(), this.broker.replayMarkMs());
     this.schedule();
   }
 
@@ -50,7 +50,7 @@ export class NodeWatch {
 
   private async tick(): Promise<void> {
     const now = Date.now();
-    await this.backbone.nodes.heartbeat(this.backbone.nodeId, now);
+    await this.backbone.nodes.heartbeat(this.backbone.nodeId, now, this.broker.replayMarkMs());
     const before = now - this.options.deadAfterMs;
     for (const nodeId of await this.backbone.nodes.silentSince(before)) {
       if (nodeId === this.backbone.nodeId || !this.running) continue;

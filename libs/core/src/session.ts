@@ -50,6 +50,11 @@ export interface DeliveryTarget {
   /** A message matched this session. Called synchronously; the target queues as needed. */
   deliver(message: Message, delivery: Delivery): void;
   /**
+   * When the oldest QoS 1/2 message this connection has not finished delivering was handed
+   * to it (wall-clock ms), if any; it holds the node's replay mark back (Broker.replayMarkMs).
+   */
+  oldestUnsettledMs?(): number | undefined;
+  /**
    * Another connection claimed the session: close this one and hand the session back
    * (Broker.closeSession) before the promise resolves.
    */

@@ -143,6 +143,10 @@ export class MqttConnection implements ConnectionHandler, DeliveryTarget {
     this.outbound.send(outboundOf(message, delivery));
   }
 
+  oldestUnsettledMs(): number | undefined {
+    return this.outbound.oldestUnsettledMs();
+  }
+
   takeOver(): Promise<void> {
     // [MQTT-3.1.4-2] the existing connection is closed; 5.0 tells it why.
     this.corked(() => sendDisconnect(this, ReasonCode.sessionTakenOver));

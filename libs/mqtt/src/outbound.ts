@@ -9,6 +9,11 @@ export interface OutboundMessage {
   qos: QoS;
   retain: boolean;
   subscriptionIds: number[];
+  /**
+   * When this node took charge of delivering it (wall-clock ms): until it completes, the
+   * node's replay mark stays at or before this time (see Broker.replayMarkMs).
+   */
+  sinceMs?: number;
 }
 
 interface InflightEntry extends OutboundMessage {
@@ -81,6 +86,7 @@ export class Outbound {
       if (this.sink.sendPublish(entry, undefined, false) === 'congested') this.congested = true;
       return;
     }
+    entry.sinceMs ??= Date.now();
     if (!this.hasRoom() || this.pending.length > 0) {
       this.enqueue(entry);
       return;
@@ -91,6 +97,8 @@ export class Outbound {
   /** Puts older messages (queued while offline) ahead of anything waiting now. */
   prepend(entries: OutboundMessage[]): void {
     if (entries.length === 0) return;
+    // Taken out of a queue, these now live only here and in the log, from their creation on.
+    for (const entry of entries) entry.sinceMs ??= entry.message.createdAtMs;
     this.pending = entries.concat(this.pending);
     this.trim();
   }
@@ -141,6 +149,15 @@ export class Outbound {
     entry.phase = 'pubrel';
     if (!this.sink.sendPubrel(packetId)) this.congested = true;
     return true;
+  }
+
+  /** The oldest `sinceMs` of any unfinished QoS 1/2 message (pending is oldest first). */
+  oldestUnsettledMs(): number | undefined {
+    let oldest = this.pending[0]?.sinceMs;
+    for (const entry of this.inflight.values()) {
+      if (entry.sinceMs !== undefined && (oldest === undefined || entry.sinceMs < oldest)) oldest = entry.sinceMs;
+    }
+    return oldest;
   }
 
   snapshot(): OutboundState {

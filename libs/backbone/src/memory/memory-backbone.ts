@@ -1,5 +1,5 @@
 // The in-process backbone: the embedded default for a single node with no Redis. On its own
-// hub it stores no log (nobody else reads it) and its `onRemote` handlers are never called.
+// hub it keeps no log (nobody else reads it) and its `onRemote` handlers are never called.
 // Several instances given one MemoryHub act as several nodes on one Redis: an append on one
 // reaches the `onRemote` handlers of every other started instance, and sessions, queues and
 // retained messages are shared. See failures.ts for failure injection (`backbone.failures`).
@@ -87,5 +87,14 @@ export class MemoryBackbone implements Backbone {
 
   onRemote(handler: RemoteMessageHandler): void {
     this.#handlers.add(handler);
+  }
+
+  /** Entries reach other members on a microtask, so by any timer's turn they are all handed over. */
+  logPositionMs(): number {
+    return Date.now();
+  }
+
+  async replay(sinceMs: number, handle: (message: Message) => void): Promise<void> {
+    for (const message of this.hub.log.since(sinceMs)) handle(message);
   }
 }

@@ -9,9 +9,9 @@ export class MemoryControl implements ControlChannel {
     private readonly nodeId: string,
   ) {}
 
-  async request(nodeId: string, command: ControlCommand, timeoutMs: number): Promise<void> {
+  async request(nodeId: string, command: ControlCommand, timeoutMs: number): Promise<boolean> {
     const handler = this.hub.controlHandlers.get(nodeId);
-    if (!handler) return;
+    if (!handler) return false;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`node ${nodeId} did not answer ${command.type}`)), timeoutMs);
@@ -19,6 +19,7 @@ export class MemoryControl implements ControlChannel {
     });
     try {
       await Promise.race([handler(command, this.nodeId), timeout]);
+      return true;
     } finally {
       clearTimeout(timer);
     }

@@ -25,6 +25,8 @@ export class MemoryHub {
   readonly controlHandlers = new Map<string, ControlHandler>();
   /** Last heartbeat per node id (ms). */
   readonly heartbeats = new Map<string, number>();
+  /** Replay mark per node id (ms), as of its last heartbeat. */
+  readonly replayMarks = new Map<string, number>();
   /** Client ids each node noted as its own. */
   readonly owned = new Map<string, Set<string>>();
   /** Node ids with members, per shared subscription group key. */

@@ -6,8 +6,13 @@ import type { MemoryHub } from './memory-hub.js';
 export class MemoryNodes implements NodeRegistry {
   constructor(private readonly hub: MemoryHub) {}
 
-  async heartbeat(nodeId: string, nowMs: number): Promise<void> {
+  async heartbeat(nodeId: string, nowMs: number, replayFromMs?: number): Promise<void> {
     this.hub.heartbeats.set(nodeId, nowMs);
+    if (replayFromMs !== undefined) this.hub.replayMarks.set(nodeId, replayFromMs);
+  }
+
+  async replayFrom(nodeId: string): Promise<number | undefined> {
+    return this.hub.replayMarks.get(nodeId);
   }
 
   async silentSince(beforeMs: number): Promise<string[]> {
@@ -36,6 +41,7 @@ export class MemoryNodes implements NodeRegistry {
 
   async forget(nodeId: string): Promise<void> {
     this.hub.heartbeats.delete(nodeId);
+    this.hub.replayMarks.delete(nodeId);
     this.hub.owned.delete(nodeId);
   }
 }

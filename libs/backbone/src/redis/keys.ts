@@ -39,6 +39,11 @@ export class RedisKeys {
     return `${this.prefix}:nodes`;
   }
 
+  /** Hash: node id -> replay mark (epoch ms): where a survivor replays the log from if it dies. */
+  replayMarks(): string {
+    return `${this.prefix}:replay`;
+  }
+
   /** Set: client ids whose sessions `nodeId` took (for adoption if it dies). */
   owned(nodeId: string): string {
     return `${this.prefix}:owned:${nodeId}`;

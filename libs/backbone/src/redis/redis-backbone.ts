@@ -164,4 +164,12 @@ export class RedisBackbone implements Backbone {
   onRemote(handler: RemoteMessageHandler): void {
     this.#handlers.add(handler);
   }
+
+  logPositionMs(): number {
+    return this.#log.positionMs();
+  }
+
+  replay(sinceMs: number, handle: (message: Message) => void): Promise<void> {
+    return this.#log.replay(this.redis, sinceMs, handle);
+  }
 }

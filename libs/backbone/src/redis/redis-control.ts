@@ -44,7 +44,7 @@ export class RedisControl implements ControlChannel {
     this.waiting.clear();
   }
 
-  async request(nodeId: string, command: ControlCommand, timeoutMs: number): Promise<void> {
+  async request(nodeId: string, command: ControlCommand, timeoutMs: number): Promise<boolean> {
     const id = randomBytes(8).toString('hex');
     const envelope: Envelope = { id, from: this.nodeId, command };
     let timer: NodeJS.Timeout | undefined;
@@ -55,8 +55,9 @@ export class RedisControl implements ControlChannel {
     });
     try {
       const receivers = await this.redis.publish(this.keys.node(nodeId), JSON.stringify(envelope));
-      if (receivers === 0 && !(await this.mayBeListening(nodeId))) return;
+      if (receivers === 0 && !(await this.mayBeListening(nodeId))) return false;
       await answered;
+      return true;
     } finally {
       clearTimeout(timer);
       this.waiting.delete(id);

@@ -33,6 +33,7 @@ export interface RedisLogOptions {
   onEntryError: (error: unknown, stream: string, entryId: string) => void;
 }
 
+const REPLAY_PAGE = 200;
 const BACKOFF_FIRST_MS = 100;
 const BACKOFF_MAX_MS = 2000;
 
@@ -98,6 +99,40 @@ export class RedisLog {
     );
   }
 
+  /** The oldest point (this node's clock) up to which every shard reader has caught up. */
+  positionMs(): number {
+    let position = Date.now();
+    for (const reader of this.#readers) position = Math.min(position, reader.caughtUpAtMs);
+    return position;
+  }
+
+  /**
+   * Reads every shard from `sinceMs` (stream ids are Redis-clock ms) to its end, in pages,
+   * one shard after the other; entries of every node, this one's included.
+   */
+  async replay(redis: Redis, sinceMs: number, handle: (message: Message) => void): Promise<void> {
+    for (let shard = 0; shard < this.#options.shards; shard++) {
+      const stream = this.#keys.log(shard);
+      let start = `${Math.max(0, Math.floor(sinceMs))}-0`;
+      for (;;) {
+        const entries = (await redis.xrangeBuffer(stream, start, '+', 'COUNT', REPLAY_PAGE)) as Array<
+          [Buffer, Buffer[]]
+        >;
+        for (const [id, fields] of entries) {
+          const data = fieldOf(fields, 'd');
+          if (data === undefined) continue;
+          try {
+            for (const message of decodeBatch(data)) handle(message);
+          } catch (error) {
+            this.#options.onEntryError(error, stream, id.toString());
+          }
+        }
+        if (entries.length < REPLAY_PAGE) break;
+        start = `(${entries[entries.length - 1][0].toString()}`;
+      }
+    }
+  }
+
   /** Ends every read loop now; resolves once they have all returned. */
   async stop(): Promise<void> {
     const readers = this.#readers;
@@ -112,6 +147,8 @@ class ShardReader {
   readonly #options: RedisLogOptions;
   readonly #ownNodeId: Buffer;
   #lastId: string;
+  /** Every entry appended before this time (node clock) has been read. */
+  caughtUpAtMs = Date.now();
   #stopping = false;
   #wake: (() => void) | undefined;
   readonly #done: Promise<void>;
@@ -145,6 +182,7 @@ class ShardReader {
     let backoffMs = 0;
     while (!this.#stopping) {
       let reply: Array<[Buffer, Array<[Buffer, Buffer[]]>]> | null;
+      const issuedAtMs = Date.now();
       try {
         reply = (await this.#connection.xreadBuffer(
           'COUNT',
@@ -163,21 +201,20 @@ class ShardReader {
       }
       backoffMs = 0;
       if (this.#stopping) break;
+      let read = 0;
       for (const [, entries] of reply ?? []) {
+        read += entries.length;
         for (const [id, fields] of entries) this.#entry(id.toString(), fields);
       }
+      // A short read reached the stream's end as it stood when the read was sent.
+      if (read < readCount) this.caughtUpAtMs = issuedAtMs;
     }
   }
 
   #entry(id: string, fields: Buffer[]): void {
     this.#lastId = id;
-    let node: Buffer | undefined;
-    let data: Buffer | undefined;
-    for (let i = 0; i + 1 < fields.length; i += 2) {
-      const name = fields[i].toString();
-      if (name === 'n') node = fields[i + 1];
-      else if (name === 'd') data = fields[i + 1];
-    }
+    const node = fieldOf(fields, 'n');
+    const data = fieldOf(fields, 'd');
     if (node?.equals(this.#ownNodeId)) return;
     let messages: Message[];
     try {
@@ -200,4 +237,12 @@ class ShardReader {
       this.#wake = done;
     });
   }
+}
+
+/** The value of field `name` in a stream entry's flat [name, value, ...] list. */
+function fieldOf(fields: Buffer[], name: string): Buffer | undefined {
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    if (fields[i].length === name.length && fields[i].toString() === name) return fields[i + 1];
+  }
+  return undefined;
 }

@@ -16,8 +16,16 @@ export class RedisNodes implements NodeRegistry {
     this.#claimDead = scriptCaller(redis, 'claimdead');
   }
 
-  async heartbeat(nodeId: string, nowMs: number): Promise<void> {
-    await this.redis.zadd(this.keys.nodes(), nowMs, nodeId);
+  async heartbeat(nodeId: string, nowMs: number, replayFromMs?: number): Promise<void> {
+    const beat = this.redis.zadd(this.keys.nodes(), nowMs, nodeId);
+    // Sent together (pipelined); two keys, so not one command on Redis Cluster.
+    if (replayFromMs === undefined) await beat;
+    else await Promise.all([beat, this.redis.hset(this.keys.replayMarks(), nodeId, replayFromMs)]);
+  }
+
+  async replayFrom(nodeId: string): Promise<number | undefined> {
+    const mark = await this.redis.hget(this.keys.replayMarks(), nodeId);
+    return mark === null ? undefined : Number(mark);
   }
 
   async silentSince(beforeMs: number): Promise<string[]> {
@@ -38,6 +46,10 @@ export class RedisNodes implements NodeRegistry {
 
   async forget(nodeId: string): Promise<void> {
     // Separate commands: the two keys may live in different Redis Cluster slots.
-    await Promise.all([this.redis.zrem(this.keys.nodes(), nodeId), this.redis.del(this.keys.owned(nodeId))]);
+    await Promise.all([
+      this.redis.zrem(this.keys.nodes(), nodeId),
+      this.redis.hdel(this.keys.replayMarks(), nodeId),
+      this.redis.del(this.keys.owned(nodeId)),
+    ]);
   }
 }

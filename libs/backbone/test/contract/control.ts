@@ -15,14 +15,19 @@ export function controlContract(fx: ContractContext): void {
       await new Promise((r) => setTimeout(r, 50));
       finished = true;
     });
-    await fx.a.control.request(fx.b.nodeId, { type: 'takeover', clientId: `${fx.prefix}-c` }, 2000);
+    const answered = await fx.a.control.request(
+      fx.b.nodeId,
+      { type: 'takeover', clientId: `${fx.prefix}-c` },
+      2000,
+    );
+    expect(answered).toBe(true);
     expect(finished).toBe(true);
     expect(seen).toEqual([{ command: { type: 'takeover', clientId: `${fx.prefix}-c` }, from: fx.a.nodeId }]);
   });
 
-  it('resolves at once for a node nobody listens for', async () => {
+  it('resolves false at once for a node nobody listens for', async () => {
     const started = Date.now();
-    await fx.a.control.request(`${fx.prefix}-no-such-node`, { type: 'takeover' }, 2000);
+    expect(await fx.a.control.request(`${fx.prefix}-no-such-node`, { type: 'takeover' }, 2000)).toBe(false);
     expect(Date.now() - started).toBeLessThan(1000);
   });
 

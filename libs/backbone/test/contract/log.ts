@@ -92,4 +92,31 @@ export function logContract(fx: ContractContext): void {
     expect(received[0].topic).toBe(`${fx.prefix}/mutate`);
     expect(received[0].properties?.userProperties?.[0]).toEqual(['z', '1']);
   });
+
+  it("replays every node's messages appended since a time, in order, and none before it", async () => {
+    const topic = `${fx.prefix}/replay`;
+    await fx.a.append([message(topic, { payload: 'before' })]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const since = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await fx.a.append([message(topic, { payload: 'a1' }), message(topic, { payload: 'a2' })]);
+    await fx.b.append([message(topic, { payload: 'b1', qos: 2, properties: fullProperties() })]);
+    await fx.a.append([message(topic, { payload: 'a3' })]);
+    const replayed: Message[] = [];
+    await fx.b.replay(since, (m) => {
+      if (m.topic === topic) replayed.push(m);
+    });
+    expect(text(replayed)).toEqual(['a1', 'a2', 'b1', 'a3']);
+    expect(replayed[2].properties).toEqual(fullProperties());
+    expect(replayed[2].qos).toBe(2);
+  });
+
+  it("reports a log position that reaches the present once other nodes' entries are read", async () => {
+    const received = collect(fx.b);
+    const before = Date.now();
+    await fx.a.append([message(`${fx.prefix}/pos`)]);
+    await waitFor(() => received.length === 1, 'the entry at node b');
+    await waitFor(() => fx.b.logPositionMs() >= before, 'the position to pass the append', 5000);
+    expect(fx.b.logPositionMs()).toBeLessThanOrEqual(Date.now());
+  });
 }

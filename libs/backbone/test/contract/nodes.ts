@@ -37,4 +37,16 @@ export function nodesContract(fx: ContractContext): void {
     expect(await fx.a.nodes.owned(node('x'))).toEqual([]);
     expect((await fx.a.nodes.silentSince(10)).includes(node('x'))).toBe(false);
   });
+
+  it('keeps the replay mark of each node until it is forgotten', async () => {
+    expect(await fx.a.nodes.replayFrom(node('m'))).toBeUndefined();
+    await fx.a.nodes.heartbeat(node('m'), 5000, 4000);
+    expect(await fx.b.nodes.replayFrom(node('m'))).toBe(4000);
+    await fx.a.nodes.heartbeat(node('m'), 6000);
+    expect(await fx.b.nodes.replayFrom(node('m'))).toBe(4000);
+    await fx.a.nodes.heartbeat(node('m'), 7000, 6500);
+    expect(await fx.b.nodes.replayFrom(node('m'))).toBe(6500);
+    await fx.b.nodes.forget(node('m'));
+    expect(await fx.a.nodes.replayFrom(node('m'))).toBeUndefined();
+  });
 }
