@@ -23,9 +23,9 @@ export interface EdgeNode {
 
 /** Redis when a URL is configured (clustered mode), otherwise the in-process backbone. */
 function createBackbone(config: EdgeConfig, nodeId: string): Backbone {
-  const { url, mode, keyPrefix, shards, logMaxLen, blockTimeMs } = config.redis;
+  const { url, mode, sentinelName, keyPrefix, shards, logMaxLen, blockTimeMs } = config.redis;
   if (!url) return new MemoryBackbone({ nodeId });
-  return new RedisBackbone({ url, mode, nodeId, keyPrefix, shards, logMaxLen, blockTimeMs });
+  return new RedisBackbone({ url, mode, sentinelName, nodeId, keyPrefix, shards, logMaxLen, blockTimeMs });
 }
 
 export async function startNode(config: EdgeConfig, logger?: Logger): Promise<EdgeNode> {

@@ -75,9 +75,16 @@ export const redisSchema = z
         'Redis URL (`redis://host:port`); set it to run clustered, leave it out for the in-process backbone',
       ),
     mode: z
-      .enum(['standalone', 'cluster'])
+      .enum(['standalone', 'cluster', 'sentinel'])
       .default('standalone')
-      .describe('`cluster` for Redis Cluster: the url then lists seed nodes, `redis://h1:p1,h2:p2`'),
+      .describe(
+        '`cluster` for Redis Cluster, `sentinel` for a Sentinel-managed master: the url then lists seed nodes or sentinels, `redis://h1:p1,h2:p2`',
+      ),
+    sentinelName: z
+      .string()
+      .min(1)
+      .default('mymaster')
+      .describe('`sentinel` mode: the master name the sentinels monitor'),
     keyPrefix: z.string().min(1).default('emq').describe('Prefix of every Redis key'),
     shards: int(1, 1024)
       .default(8)

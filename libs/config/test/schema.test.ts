@@ -26,6 +26,7 @@ const defaults = {
   },
   redis: {
     mode: 'standalone',
+    sentinelName: 'mymaster',
     keyPrefix: 'emq',
     shards: 8,
     logMaxLen: 100_000,

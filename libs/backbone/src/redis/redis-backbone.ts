@@ -26,8 +26,13 @@ import { defineScripts } from './scripts.js';
 export interface RedisBackboneOptions {
   /** `redis://[user:password@]host:port[/db]` (rediss:// for TLS); for a cluster, `redis://h1:p1,h2:p2`. */
   url: string;
-  /** 'cluster' for Redis Cluster (the url lists seed nodes). Default 'standalone'. */
-  mode?: 'standalone' | 'cluster';
+  /**
+   * 'cluster' for Redis Cluster (the url lists seed nodes), 'sentinel' for a master found
+   * through Sentinel (the url lists sentinels). Default 'standalone'.
+   */
+  mode?: 'standalone' | 'cluster' | 'sentinel';
+  /** Sentinel mode: the monitored master's name. Default 'mymaster'. */
+  sentinelName?: string;
   nodeId: string;
   /** Prefix of every key; default 'emq'. Must not contain '{' or '}'. */
   keyPrefix?: string;
@@ -82,7 +87,7 @@ export class RedisBackbone implements Backbone {
     );
     // lazyConnect: nothing connects before the first command or start().
     this.redis = createRedisClient(
-      { url: options.url, mode: options.mode },
+      { url: options.url, mode: options.mode, sentinelName: options.sentinelName },
       { lazyConnect: true, maxRetriesPerRequest: 3, ...options.redisOptions },
     );
     this.redis.on('error', () => {}); // reconnects on its own; isReady() reports the outage
