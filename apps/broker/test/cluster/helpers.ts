@@ -1,5 +1,6 @@
-// Cluster test fixture: one real Redis and a few real `bin/edgemq` processes sharing it
-// (EDGEMQ_REDIS_URL), each file under its own random key prefix. Nodes are stopped before
+// Cluster test fixture: one real Redis (a single server, or a 3-master Redis Cluster) and a
+// few real `bin/edgemq` processes sharing it (EDGEMQ_REDIS_URL), each file under its own
+// random key prefix. The fan-out, resume and shared-group suites run on both topologies. Nodes are stopped before
 // Redis, so none of them spends its shutdown reconnecting. The processes run the built
 // tree: `npx tsc -b` first.
 import { randomBytes } from 'node:crypto';
@@ -11,6 +12,7 @@ import {
   type SpawnedNode,
   spawnNode,
   startRedis,
+  startRedisCluster,
   type TestClient,
 } from '@edgemq/testkit';
 import mqtt, { type IClientOptions } from 'mqtt';
@@ -37,8 +39,14 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
+/** The Redis deployments the node-level suites run on. */
+export const redisTopologies = ['standalone', 'cluster'] as const;
+export type RedisTopology = (typeof redisTopologies)[number];
+
 export interface ClusterOptions {
   nodeIds: string[];
+  /** One Redis server (default), or a 3-master Redis Cluster the nodes reach in cluster mode. */
+  redis?: RedisTopology;
   /** Extra EDGEMQ_* variables for every node. */
   env?: Record<string, string>;
   /** Redis in a local process (needed for pause/resume). */
@@ -49,7 +57,11 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   if (!existsSync(`${repoRoot}apps/broker/dist/main.js`)) {
     throw new Error('apps/broker/dist/main.js is missing: run `npx tsc -b` before these tests');
   }
-  const redis = await startRedis(options.redisMode ? { mode: options.redisMode } : {});
+  const redis =
+    options.redis === 'cluster'
+      ? await redisCluster()
+      : await startRedis(options.redisMode ? { mode: options.redisMode } : {});
+  const modeEnv: Record<string, string> = options.redis === 'cluster' ? { EDGEMQ_REDIS_MODE: 'cluster' } : {};
   const prefix = unique('emqc');
   const started = await Promise.allSettled(
     options.nodeIds.map((id) =>
@@ -59,6 +71,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
           EDGEMQ_NODE_ID: id,
           EDGEMQ_REDIS_KEY_PREFIX: prefix,
           EDGEMQ_SHUTDOWN_TIMEOUT_MS: '2000',
+          ...modeEnv,
           ...options.env,
         },
       }),
@@ -89,6 +102,15 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       await redis.stop();
     },
   };
+}
+
+/** A 3-master Redis Cluster behind the RedisServer shape (it cannot pause). */
+async function redisCluster(): Promise<RedisServer> {
+  const cluster = await startRedisCluster(3);
+  const cannot = async () => {
+    throw new Error('pause()/resume() need a single redis-server');
+  };
+  return { url: cluster.url, mode: 'process', stop: () => cluster.stop(), pause: cannot, resume: cannot };
 }
 
 function clusterNode(id: string, spawned: SpawnedNode): ClusterNode {
