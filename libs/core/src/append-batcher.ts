@@ -5,22 +5,43 @@ import type { Message } from '@edgemq/backbone';
 
 export class AppendBatcher {
   private batch: Message[] = [];
-  private batchDone?: Promise<void>;
+  private scheduled = false;
+  /** Settles with the current batch's append, for the callers that wait for it. */
+  private waiters?: { promise: Promise<void>; resolve: () => void; reject: (error: unknown) => void };
 
   constructor(private readonly append: (messages: Message[]) => Promise<void>) {}
 
+  /** Adds `message` to this turn's batch; resolves once that batch is stored. */
   add(message: Message): Promise<void> {
-    this.batch.push(message);
-    if (!this.batchDone) {
-      this.batchDone = new Promise<void>((resolve, reject) => {
-        setImmediate(() => {
-          const messages = this.batch;
-          this.batch = [];
-          this.batchDone = undefined;
-          this.append(messages).then(resolve, reject);
-        });
+    this.push(message);
+    if (!this.waiters) {
+      let resolve!: () => void;
+      let reject!: (error: unknown) => void;
+      const promise = new Promise<void>((res, rej) => {
+        resolve = res;
+        reject = rej;
       });
+      this.waiters = { promise, resolve, reject };
     }
-    return this.batchDone;
+    return this.waiters.promise;
+  }
+
+  /** Adds `message` to this turn's batch without waiting for it (nobody is told). */
+  push(message: Message): void {
+    this.batch.push(message);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    const messages = this.batch;
+    const waiters = this.waiters;
+    this.batch = [];
+    this.waiters = undefined;
+    this.scheduled = false;
+    const appended = this.append(messages);
+    if (waiters) appended.then(waiters.resolve, waiters.reject);
+    else appended.catch(() => undefined);
   }
 }

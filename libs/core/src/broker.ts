@@ -392,15 +392,37 @@ export class Broker {
    * backbone (and, when retained, in the retained store).
    */
   async publish(message: Message): Promise<PublishResult> {
+    if (message.retain) {
+      this.accept(message);
+      const matched = this.deliverLocal(message);
+      await Promise.all([this.batcher.add(message), this.backbone.retained.set(message)]);
+      return { matched: this.options.clustered ? undefined : matched };
+    }
+    this.accept(message);
+    const matched = this.deliverLocal(message);
+    await this.batcher.add(message);
+    return { matched: this.options.clustered ? undefined : matched };
+  }
+
+  /**
+   * The QoS 0 path: nothing is acknowledged, so nothing waits for the store and no promise
+   * is made per message. Retained messages take `publish`: their store must be awaited.
+   */
+  publishUnacknowledged(message: Message): void {
+    if (message.retain) {
+      this.publish(message).catch(() => undefined);
+      return;
+    }
+    this.accept(message);
+    this.deliverLocal(message);
+    this.batcher.push(message);
+  }
+
+  private accept(message: Message): void {
     this.counters.published++;
     // With the origin node, the sequence names the message on every node (shared groups).
     message.origin.seq ??= ++this.publishSeq;
-    const stored = this.batcher.add(message);
     if (message.retain) this.noteRetained(message);
-    const matched = this.deliverLocal(message);
-    if (message.retain) await Promise.all([stored, this.backbone.retained.set(message)]);
-    else await stored;
-    return { matched: this.options.clustered ? undefined : matched };
   }
 
   private acceptRemote(message: Message): void {

@@ -1,0 +1,57 @@
+import type { Message } from '@edgemq/backbone';
+import { describe, expect, it } from 'vitest';
+import { AppendBatcher } from '../src/append-batcher.js';
+
+const msg = (topic: string): Message => ({
+  topic,
+  payload: Buffer.from('x'),
+  qos: 0,
+  retain: false,
+  origin: { nodeId: 'n', clientId: 'c' },
+  createdAtMs: 0,
+});
+
+describe('AppendBatcher', () => {
+  it('appends everything added or pushed in one turn as one batch, in order', async () => {
+    const batches: string[][] = [];
+    const batcher = new AppendBatcher(async (messages) => {
+      batches.push(messages.map((m) => m.topic));
+    });
+    batcher.push(msg('a'));
+    const stored = batcher.add(msg('b'));
+    batcher.push(msg('c'));
+    await stored;
+    expect(batches).toEqual([['a', 'b', 'c']]);
+    await batcher.add(msg('d'));
+    expect(batches).toEqual([['a', 'b', 'c'], ['d']]);
+  });
+
+  it('resolves a waiter only once its batch is stored, and rejects it when the append fails', async () => {
+    let finish!: () => void;
+    const batcher = new AppendBatcher(() => new Promise<void>((resolve) => (finish = resolve)));
+    let done = false;
+    const stored = batcher.add(msg('a')).then(() => (done = true));
+    await new Promise((r) => setImmediate(r));
+    expect(done).toBe(false);
+    finish();
+    await stored;
+    expect(done).toBe(true);
+    const failing = new AppendBatcher(async () => {
+      throw new Error('store down');
+    });
+    await expect(failing.add(msg('x'))).rejects.toThrow('store down');
+  });
+
+  it('swallows the failure of a batch nobody waits for', async () => {
+    const failing = new AppendBatcher(async () => {
+      throw new Error('store down');
+    });
+    const unhandled: unknown[] = [];
+    const listener = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', listener);
+    failing.push(msg('x'));
+    await new Promise((r) => setTimeout(r, 20));
+    process.off('unhandledRejection', listener);
+    expect(unhandled).toEqual([]);
+  });
+});
