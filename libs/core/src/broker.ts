@@ -534,9 +534,9 @@ export class Broker {
       }
       for (const [session, delivery] of merged) {
         if (delivery.qos !== 1) continue;
-        let list = found.get(session);
-        if (!list) found.set(session, (list = []));
-        list.push({ ...message, qos: 1 });
+        const list = found.get(session);
+        if (list) list.push({ ...message, qos: 1 });
+        else found.set(session, [{ ...message, qos: 1 }]);
       }
     });
     this.counters.replayed += [...found.values()].reduce((n, list) => n + list.length, 0);
