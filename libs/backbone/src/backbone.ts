@@ -126,6 +126,12 @@ export interface SharedRegistry {
   memberNodes(key: string): Promise<string[]>;
   /** Removes a (dead) node from every group. */
   forgetNode(nodeId: string): Promise<void>;
+  /**
+   * Calls `handler` on every node, this one included, soon after any node changed the
+   * membership of group `key`: a prompt to re-read it, not a guarantee (a node that was
+   * disconnected meanwhile misses it, so readers keep polling too).
+   */
+  onChange(handler: (key: string) => void): void;
 }
 
 export interface Backbone {

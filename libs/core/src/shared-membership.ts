@@ -1,8 +1,9 @@
 // Shared subscriptions across nodes: every node sees every message, so the nodes with
 // members of a group must agree on the one that delivers it. Each node registers the
-// groups it has members in; all nodes keep the sorted member-node list per group (kept
-// fresh every second) and pick the same node per message by hashing the message's
-// cluster-wide name (origin node + sequence), which spreads messages evenly. On one node (memory
+// groups it has members in; all nodes keep the sorted member-node list per group, re-read
+// as soon as a change is announced (and every second, in case an announcement was missed),
+// and pick the same node per message by hashing the message's cluster-wide name (origin
+// node + sequence), which spreads messages evenly. On one node (memory
 // backbone) every group is delivered locally.
 import type { Backbone, Message } from '@edgemq/backbone';
 
@@ -19,6 +20,9 @@ export class SharedMembership {
 
   start(): void {
     if (!this.clustered) return;
+    this.backbone.shared.onChange((key) => {
+      if (this.views.has(key)) this.refresh(key).catch(() => undefined);
+    });
     this.timer = setInterval(() => {
       this.refreshAll().catch(() => undefined);
     }, REFRESH_MS);

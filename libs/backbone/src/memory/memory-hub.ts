@@ -31,6 +31,8 @@ export class MemoryHub {
   readonly owned = new Map<string, Set<string>>();
   /** Node ids with members, per shared subscription group key. */
   readonly sharedGroups = new Map<string, Set<string>>();
+  /** Who is told about shared-group membership changes. */
+  readonly sharedWatchers = new Set<(key: string) => void>();
   /** Retained messages by topic. */
   readonly retained = new Map<string, Message>();
 }

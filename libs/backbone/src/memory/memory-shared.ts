@@ -13,10 +13,15 @@ export class MemoryShared implements SharedRegistry {
         this.hub.sharedGroups.set(key, nodes);
       }
       nodes.add(nodeId);
-      return;
+    } else {
+      nodes?.delete(nodeId);
+      if (nodes?.size === 0) this.hub.sharedGroups.delete(key);
     }
-    nodes?.delete(nodeId);
-    if (nodes?.size === 0) this.hub.sharedGroups.delete(key);
+    for (const watcher of this.hub.sharedWatchers) queueMicrotask(() => watcher(key));
+  }
+
+  onChange(handler: (key: string) => void): void {
+    this.hub.sharedWatchers.add(handler);
   }
 
   async memberNodes(key: string): Promise<string[]> {

@@ -59,6 +59,11 @@ export class RedisKeys {
     return `${this.prefix}:sharedof:${nodeId}`;
   }
 
+  /** Pub/sub channel: the key of a shared group whose membership just changed. */
+  sharedChanged(): string {
+    return `${this.prefix}:shared-changed`;
+  }
+
   /** Pub/sub channel: requests to (and answers for) node `nodeId`. */
   node(nodeId: string): string {
     return `${this.prefix}:node:${nodeId}`;

@@ -109,7 +109,7 @@ export class RedisBackbone implements Backbone {
     this.queues = new RedisQueues(this.redis, this.keys, this.failures);
     this.control = new RedisControl(this.redis, this.keys, this.nodeId);
     this.nodes = new RedisNodes(this.redis, this.keys);
-    this.shared = new RedisShared(this.redis, this.keys);
+    this.shared = new RedisShared(this.redis, this.keys, this.control);
   }
 
   async start(): Promise<void> {

@@ -21,6 +21,8 @@ export class RedisControl implements ControlChannel {
   private subscriber?: Redis;
   private handler?: ControlHandler;
   private readonly waiting = new Map<string, { resolve: () => void; reject: (e: Error) => void }>();
+  /** Cluster-wide announcement channels this node listens to, with their handlers. */
+  private readonly broadcasts = new Map<string, Array<(text: string) => void>>();
 
   constructor(
     private readonly redis: Redis,
@@ -31,9 +33,14 @@ export class RedisControl implements ControlChannel {
   async start(): Promise<void> {
     const subscriber = duplicateClient(this.redis, { lazyConnect: true });
     subscriber.on('error', () => {});
-    subscriber.on('messageBuffer', (_channel: Buffer, payload: Buffer) => this.receive(payload.toString()));
+    const own = this.keys.node(this.nodeId);
+    subscriber.on('messageBuffer', (channel: Buffer, payload: Buffer) => {
+      const name = channel.toString();
+      if (name === own) this.receive(payload.toString());
+      else for (const handler of this.broadcasts.get(name) ?? []) handler(payload.toString());
+    });
     await subscriber.connect();
-    await subscriber.subscribe(this.keys.node(this.nodeId));
+    await subscriber.subscribe(own, ...this.broadcasts.keys());
     this.subscriber = subscriber;
   }
 
@@ -76,6 +83,17 @@ export class RedisControl implements ControlChannel {
 
   onRequest(handler: ControlHandler): void {
     this.handler = handler;
+  }
+
+  /** Calls `handler` with every message PUBLISHed on `channel` while this node runs. */
+  onBroadcast(channel: string, handler: (text: string) => void): void {
+    const handlers = this.broadcasts.get(channel);
+    if (handlers) {
+      handlers.push(handler);
+      return;
+    }
+    this.broadcasts.set(channel, [handler]);
+    this.subscriber?.subscribe(channel).catch(() => undefined);
   }
 
   private receive(raw: string): void {

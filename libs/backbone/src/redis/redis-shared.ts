@@ -4,11 +4,14 @@
 import type { SharedRegistry } from '../backbone.js';
 import type { RedisClient as Redis } from './client.js';
 import type { RedisKeys } from './keys.js';
+import type { RedisControl } from './redis-control.js';
 
 export class RedisShared implements SharedRegistry {
   constructor(
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
+    /** Its subscriber connection also carries the change announcements. */
+    private readonly control: RedisControl,
   ) {}
 
   async setMember(key: string, nodeId: string, member: boolean): Promise<void> {
@@ -24,6 +27,15 @@ export class RedisShared implements SharedRegistry {
         this.redis.srem(this.keys.sharedOf(nodeId), key),
       ]);
     }
+    await this.announce(key);
+  }
+
+  onChange(handler: (key: string) => void): void {
+    this.control.onBroadcast(this.keys.sharedChanged(), handler);
+  }
+
+  private announce(key: string): Promise<number> {
+    return this.redis.publish(this.keys.sharedChanged(), key);
   }
 
   async memberNodes(key: string): Promise<string[]> {
@@ -34,5 +46,6 @@ export class RedisShared implements SharedRegistry {
     const groups = await this.redis.smembers(this.keys.sharedOf(nodeId));
     await Promise.all(groups.map((key) => this.redis.srem(this.keys.sharedGroup(key), nodeId)));
     await this.redis.del(this.keys.sharedOf(nodeId));
+    await Promise.all(groups.map((key) => this.announce(key)));
   }
 }

@@ -26,4 +26,19 @@ export function sharedContract(fx: ContractContext): void {
     await fx.b.shared.forgetNode(node);
     expect(await fx.a.shared.memberNodes(key('y'))).toEqual(['stays']);
   });
+
+  it('tells every node, this one included, when a group changes', async () => {
+    const atA: string[] = [];
+    const atB: string[] = [];
+    fx.a.shared.onChange((k) => atA.push(k));
+    fx.b.shared.onChange((k) => atB.push(k));
+    await new Promise((r) => setTimeout(r, 50)); // the subscriptions are in place
+    await fx.a.shared.setMember(key('news'), 'node-a', true);
+    await fx.b.shared.setMember(key('news'), 'node-b', false);
+    const deadline = Date.now() + 3000;
+    while ((atA.length < 2 || atB.length < 2) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(atA.filter((k) => k === key('news'))).toHaveLength(2);
+    expect(atB.filter((k) => k === key('news'))).toHaveLength(2);
+  });
 }
