@@ -1,5 +1,6 @@
 // The bench CLI: `node apps/bench/dist/main.js <scenario> [--flags]` (`npm run bench -- ...`).
 // Looks the scenario up in the registry, parses its declared flags strictly, and runs it.
+// Without a scenario (`make bench`) it runs `all`: every scenario with its defaults.
 // Exit codes: 0 done, 1 the scenario failed, 2 bad command line.
 import { parseArgs } from 'node:util';
 import { scenarios } from './registry.js';
@@ -10,6 +11,7 @@ function usage(): string {
   const list = [...scenarios.values()].map((s) => `  ${s.name.padEnd(width)}  ${s.description}`);
   return [
     'usage: bench <scenario> [--flags]   (bench <scenario> --help for its flags)',
+    '       bench                        (no scenario: `all`, every scenario with its defaults)',
     '',
     'scenarios:',
     ...list,
@@ -49,10 +51,16 @@ function parseScenarioArgs(scenario: Scenario, argv: string[]): ScenarioArgs | '
 }
 
 async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  const [given, ...rest] = argv;
+  if (given === '--help' || given === '-h' || given === 'help') {
     console.log(usage());
-    return name === undefined ? 2 : 0;
+    return 0;
+  }
+  const name = given ?? 'all';
+  if (given === undefined) {
+    console.log(
+      'bench: no scenario given, running all of them with their defaults (`bench --help` lists them)',
+    );
   }
   const scenario = scenarios.get(name);
   if (scenario === undefined) {

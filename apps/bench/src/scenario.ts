@@ -19,6 +19,8 @@ export interface Scenario {
   /** One line, shown by `bench --help`. */
   readonly description: string;
   readonly flags: Readonly<Record<string, ScenarioFlag>>;
+  /** Broker scenarios: the brokers it can run (`all` passes it only those). */
+  readonly brokers?: readonly string[];
   run(args: ScenarioArgs): Promise<void>;
 }
 

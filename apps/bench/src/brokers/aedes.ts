@@ -1,15 +1,20 @@
-// aedes under test: npm `aedes` with its in-memory persistence, in its own node process
-// (peers/aedes-server.js), so its CPU and RSS are its own. The child listens on port 0 and
-// reports its ports over IPC.
+// aedes under test: npm `aedes` in its own node process (peers/aedes-server.js), so its CPU
+// and RSS are its own. Alone: in-memory persistence and emitter. As a cluster node (given a
+// Redis URL): `aedes-persistence-redis` and `mqemitter-redis` on that Redis, as aedes
+// documents for clusters. The child listens on port 0 and reports its ports over IPC.
 import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { captureOutput, type RunningBroker, stopChild } from './broker.js';
+import { captureOutput, type RunningBroker, type StartOptions, stopChild } from './broker.js';
 
-export async function start(): Promise<RunningBroker> {
-  const aedesVersion = version();
-  const child = fork(new URL('../peers/aedes-server.js', import.meta.url), [], {
+export async function start(options: StartOptions = {}): Promise<RunningBroker> {
+  const aedesVersion =
+    options.redisUrl === undefined
+      ? version('aedes')
+      : `${version('aedes')} (aedes-persistence-redis ${version('aedes-persistence-redis')}, mqemitter-redis ${version('mqemitter-redis')})`;
+  const args = options.redisUrl === undefined ? [] : ['--redis', options.redisUrl];
+  const child = fork(new URL('../peers/aedes-server.js', import.meta.url), args, {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   const output = captureOutput(child);
@@ -32,16 +37,18 @@ export async function start(): Promise<RunningBroker> {
     name: 'aedes',
     version: aedesVersion,
     pid: child.pid!,
+    pids: [child.pid!],
     ports,
+    nodes: [ports],
     wsPath: '/mqtt',
     output,
     stop: () => stopChild(child),
   };
 }
 
-function version(): string {
+function version(pkg: string): string {
   // aedes's `exports` hides package.json; find it next to the entry point.
-  const entry = createRequire(import.meta.url).resolve('aedes');
+  const entry = createRequire(import.meta.url).resolve(pkg);
   const pkgPath = path.join(path.dirname(entry), 'package.json');
   return (JSON.parse(readFileSync(pkgPath, 'utf8')) as { version: string }).version;
 }

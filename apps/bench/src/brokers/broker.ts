@@ -1,10 +1,8 @@
 // A broker under test: started on free loopback ports, reachable over TCP and WebSocket,
-// stopped by pid. `startBroker` registers the stop with the cleanup list, so Ctrl-C and
-// errors stop it too.
+// stopped by pid (`start.ts` starts one, or a 2-node cluster on a Redis of its own).
 import type { ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import type { Endpoint, Transport } from '../load/wire.js';
-import { onCleanup } from '../system/cleanup.js';
 
 export const brokerNames = ['edgemq', 'mosquitto', 'aedes'] as const;
 export type BrokerName = (typeof brokerNames)[number];
@@ -12,21 +10,36 @@ export type BrokerName = (typeof brokerNames)[number];
 export interface RunningBroker {
   readonly name: BrokerName;
   readonly version: string;
-  /** The broker's own process: CPU and RSS are read from /proc/<pid>. */
+  /** The broker's own process (the first node's in a cluster): CPU and RSS from /proc/<pid>. */
   readonly pid: number;
+  /** Every broker process (both nodes of a cluster): CPU and RSS are summed over these. */
+  readonly pids: readonly number[];
+  /** The first node's ports. */
   readonly ports: { tcp: number; ws: number };
+  /** Every node's ports, `nodes[0]` = `ports`; one entry for a single broker. */
+  readonly nodes: readonly { tcp: number; ws: number }[];
   /** WebSocket path the broker serves MQTT on. */
   readonly wsPath: string;
+  /** The Redis a cluster runs on (started for the cell, stopped with it). */
+  readonly redis?: { url: string; pid: number; version: string };
   /** Everything the broker wrote to stdout/stderr (for error messages). */
   output(): string;
   stop(): Promise<void>;
 }
 
-export function endpointOf(broker: RunningBroker, transport: Transport): Endpoint {
+/** How a cell runs the broker: one process, or two nodes on a Redis started for the cell. */
+export type Topology = 'single' | 'cluster';
+
+/** The brokers that can run as a 2-node cluster over Redis (mosquitto has no such mode). */
+export const clusterBrokerNames: readonly BrokerName[] = ['edgemq', 'aedes'];
+
+/** Where to connect over `transport`: node `node` (0 = the first) of the broker. */
+export function endpointOf(broker: RunningBroker, transport: Transport, node = 0): Endpoint {
+  const ports = broker.nodes[node] ?? broker.ports;
   return {
     transport,
     host: '127.0.0.1',
-    port: transport === 'tcp' ? broker.ports.tcp : broker.ports.ws,
+    port: transport === 'tcp' ? ports.tcp : ports.ws,
     path: broker.wsPath,
   };
 }
@@ -86,9 +99,9 @@ export async function stopChild(child: ChildProcess, timeoutMs = 5000): Promise<
   clearTimeout(timer);
 }
 
-export async function startBroker(name: BrokerName): Promise<RunningBroker> {
-  const start = await import(`./${name}.js`).then((m: { start: () => Promise<RunningBroker> }) => m.start);
-  const broker = await start();
-  const stop = onCleanup(() => broker.stop());
-  return { ...broker, output: broker.output, stop };
+/** One node of a broker; `redisUrl` puts it on that Redis (a cluster node). */
+export interface StartOptions {
+  redisUrl?: string;
+  /** Cluster node number (1, 2): names the node where the broker takes a node id. */
+  node?: number;
 }

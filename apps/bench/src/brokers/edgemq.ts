@@ -1,16 +1,25 @@
-// EdgeMQ under test: `bin/edgemq` from this tree (built), embedded mode (no Redis), log
-// level warn, on free loopback ports. `bin/edgemq` execs node, so the child pid is the broker.
+// EdgeMQ under test: `bin/edgemq` from this tree (built), log level warn, on free loopback
+// ports; embedded mode (no Redis), or a cluster node when given a Redis URL
+// (EDGEMQ_REDIS_URL, EDGEMQ_NODE_ID bench-node-<n>). `bin/edgemq` execs node, so the child
+// pid is the broker.
 //
 // Not testkit's spawnNode: it learns the ports from the info-level "listening" log line,
 // which log level warn hides. Here the ports are chosen first and readiness is /readyz.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { captureOutput, freePort, type RunningBroker, stopChild, waitForPort } from './broker.js';
+import {
+  captureOutput,
+  freePort,
+  type RunningBroker,
+  type StartOptions,
+  stopChild,
+  waitForPort,
+} from './broker.js';
 
 const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 
-export async function start(): Promise<RunningBroker> {
+export async function start(options: StartOptions = {}): Promise<RunningBroker> {
   if (!existsSync(`${repoRoot}apps/broker/dist/main.js`)) {
     throw new Error('edgemq is not built: run `npx tsc -b` (or `make build`) first');
   }
@@ -23,6 +32,9 @@ export async function start(): Promise<RunningBroker> {
       EDGEMQ_HTTP_PORT: String(ws),
       EDGEMQ_MQTT_PORT: String(tcp),
       EDGEMQ_LOG_LEVEL: 'warn',
+      ...(options.redisUrl === undefined
+        ? {}
+        : { EDGEMQ_REDIS_URL: options.redisUrl, EDGEMQ_NODE_ID: `bench-node-${options.node ?? 1}` }),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -39,7 +51,9 @@ export async function start(): Promise<RunningBroker> {
     name: 'edgemq',
     version: edgemqVersion,
     pid: child.pid!,
+    pids: [child.pid!],
     ports: { tcp, ws },
+    nodes: [{ tcp, ws }],
     wsPath: '/mqtt',
     output,
     stop: () => stopChild(child, 10_000),

@@ -3,15 +3,23 @@
 // one TCP and one WebSocket listener on free loopback ports, no persistence, queues and
 // in-flight limits raised so they do not cap the load, Nagle off (as in EdgeMQ). Started as
 // a child process, stopped by pid.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { captureOutput, freePort, type RunningBroker, stopChild, waitForPort } from './broker.js';
+import { findOrInstall as findOrInstallPackage } from '../system/apt.js';
+import {
+  captureOutput,
+  freePort,
+  type RunningBroker,
+  type StartOptions,
+  stopChild,
+  waitForPort,
+} from './broker.js';
 
 const CANDIDATES = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto', '/usr/local/sbin/mosquitto'];
 
-export async function start(): Promise<RunningBroker> {
+export async function start(_options: StartOptions = {}): Promise<RunningBroker> {
   const binary = findOrInstall();
   const mosquittoVersion = version(binary);
   const [tcp, ws] = [await freePort(), await freePort()];
@@ -55,7 +63,9 @@ export async function start(): Promise<RunningBroker> {
     name: 'mosquitto',
     version: mosquittoVersion,
     pid: child.pid!,
+    pids: [child.pid!],
     ports: { tcp, ws },
+    nodes: [{ tcp, ws }],
     wsPath: '/mqtt',
     output,
     stop: async () => {
@@ -65,36 +75,12 @@ export async function start(): Promise<RunningBroker> {
   };
 }
 
-function find(): string | undefined {
-  const which = spawnSync('sh', ['-c', 'command -v mosquitto'], { encoding: 'utf8' });
-  if (which.status === 0 && which.stdout.trim() !== '') return which.stdout.trim();
-  return CANDIDATES.find((p) => spawnSync('test', ['-x', p]).status === 0);
-}
-
 function findOrInstall(): string {
-  const found = find();
-  if (found !== undefined) return found;
-  if (process.getuid?.() !== 0) {
-    throw new Error(
-      'mosquitto is not installed; run `sudo apt-get install -y mosquitto` (or leave it out of --brokers)',
-    );
+  try {
+    return findOrInstallPackage('mosquitto', 'mosquitto', CANDIDATES);
+  } catch (err) {
+    throw new Error(`${(err as Error).message} (or leave mosquitto out of --brokers)`);
   }
-  process.stderr.write('bench: mosquitto missing, running apt-get install -y mosquitto\n');
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  let result = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'mosquitto'], {
-    stdio: 'inherit',
-    env,
-  });
-  if (result.status !== 0) {
-    spawnSync('apt-get', ['update'], { stdio: 'inherit', env });
-    result = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'mosquitto'], {
-      stdio: 'inherit',
-      env,
-    });
-  }
-  const installed = find();
-  if (result.status !== 0 || installed === undefined) throw new Error('apt-get install mosquitto failed');
-  return installed;
 }
 
 function version(binary: string): string {

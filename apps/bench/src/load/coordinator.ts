@@ -106,7 +106,7 @@ class WorkerHandle {
 }
 
 export interface BrokerFigures {
-  /** Average over the measured window; 100 = one core. */
+  /** Average over the measured window, summed over the broker's processes; 100 = one core. */
   cpuPct: number;
   rssBytes: number;
   peakRssBytes: number;
@@ -140,8 +140,12 @@ export interface LoadResult {
   connectMs: number;
   subscribeMs: number;
   windowMs: number;
+  /** Messages received in the measured window (duplicates included). */
+  windowDelivered: number;
   publishedPerSec: number;
   deliveredPerSec: number;
+  /** Deliveries per second of broker CPU time (all its processes): the broker's efficiency. */
+  deliveredPerCpuSec: number;
   ackedPerSec: number;
   latency: LatencySummary;
   ackLatency?: LatencySummary;
@@ -176,7 +180,15 @@ export interface LoadSpec {
   plans: WorkerPlan[];
   warmupMs: number;
   measureMs: number;
-  brokerPid: number;
+  /** The broker's processes (two nodes of a cluster): CPU and RSS are summed over them. */
+  brokerPids: readonly number[];
+  /** Pause between every worker being ready and the start of publishing. */
+  settleMs?: number;
+  /**
+   * Called right before the measured window opens and right after it closes (e.g. to
+   * read Redis's command counters); awaited, so keep them short.
+   */
+  window?: { opening(): Promise<void>; closed(): Promise<void> };
 }
 
 const mb = (bytes: number) => `${Math.round(bytes / 1048576)} MB`;
@@ -199,7 +211,8 @@ async function drive(spec: LoadSpec, workers: WorkerHandle[]): Promise<LoadResul
   const connectMs = Math.max(...ready.map((r) => r.connectMs));
   const subscribeMs = Math.max(...ready.map((r) => r.subscribeMs));
 
-  const brokerCpu = CpuMeter.forPids(() => [spec.brokerPid]);
+  const brokerCpu = CpuMeter.forPids(() => spec.brokerPids);
+  const brokerMemory = () => sumMemory(spec.brokerPids);
   const loadCpu = CpuMeter.forPids(() => workers.map((w) => w.pid));
   const progress: ProgressSample[] = [];
   const sum = (): Counters =>
@@ -230,7 +243,7 @@ async function drive(spec: LoadSpec, workers: WorkerHandle[]): Promise<LoadResul
       p50Ms: lat.length > 0 ? Math.max(...lat.map((l) => l.p50Ms)) : undefined,
       p99Ms: lat.length > 0 ? Math.max(...lat.map((l) => l.p99Ms)) : undefined,
       brokerCpuPct: brokerCpu.read(),
-      brokerRssBytes: memory(spec.brokerPid)?.rssBytes ?? 0,
+      brokerRssBytes: brokerMemory().rssBytes,
       loadCpuPct: loadCpu.read(),
     };
     progress.push(sample);
@@ -248,10 +261,12 @@ async function drive(spec: LoadSpec, workers: WorkerHandle[]): Promise<LoadResul
   }, 1000);
 
   try {
+    if (spec.settleMs) await sleep(spec.settleMs);
     for (const w of workers) w.send({ t: 'go' });
     await sleep(spec.warmupMs);
+    await spec.window?.opening();
     for (const w of workers) w.send({ t: 'measure' });
-    const windowBrokerCpu = CpuMeter.forPids(() => [spec.brokerPid]);
+    const windowBrokerCpu = CpuMeter.forPids(() => spec.brokerPids);
     const windowLoadCpu = CpuMeter.forPids(() => workers.map((w) => w.pid));
     const windowHostCpu = CpuMeter.forHost();
     phase = 'measure';
@@ -261,7 +276,8 @@ async function drive(spec: LoadSpec, workers: WorkerHandle[]): Promise<LoadResul
     const cpuPct = windowBrokerCpu.read();
     const loadCpuPct = windowLoadCpu.read();
     const hostCpuPct = windowHostCpu.read();
-    const mem = memory(spec.brokerPid) ?? { rssBytes: 0, peakRssBytes: 0 };
+    const mem = brokerMemory();
+    await spec.window?.closed();
     await stopped;
     clearInterval(perSecond);
     const drained = await drain(sum);
@@ -376,8 +392,13 @@ function combine(
   return {
     ...extra,
     windowMs: Math.round(windowMs),
+    windowDelivered: delivered,
     publishedPerSec: seconds > 0 ? published / seconds : 0,
     deliveredPerSec: seconds > 0 ? delivered / seconds : 0,
+    deliveredPerCpuSec:
+      seconds > 0 && extra.brokerUsage.cpuPct > 0
+        ? delivered / seconds / (extra.brokerUsage.cpuPct / 100)
+        : 0,
     ackedPerSec: seconds > 0 ? acked / seconds : 0,
     latency: summarize(latency),
     ackLatency: ackLatency.totalCount > 0 ? summarize(ackLatency) : undefined,
@@ -416,3 +437,17 @@ export async function startHolder(plan: WorkerPlan, timeoutMs = 300_000): Promis
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** RSS and peak RSS summed over `pids` (processes gone count 0). */
+export function sumMemory(pids: readonly number[]): { rssBytes: number; peakRssBytes: number } {
+  return pids.reduce(
+    (sum, pid) => {
+      const m = memory(pid);
+      return {
+        rssBytes: sum.rssBytes + (m?.rssBytes ?? 0),
+        peakRssBytes: sum.peakRssBytes + (m?.peakRssBytes ?? 0),
+      };
+    },
+    { rssBytes: 0, peakRssBytes: 0 },
+  );
+}

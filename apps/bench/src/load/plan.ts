@@ -40,6 +40,11 @@ export interface WorkerPlan {
   workerIndex: number;
   runId: string;
   endpoint: Endpoint;
+  /**
+   * Where this worker's subscribers connect, when not `endpoint` (cluster: publishers on
+   * node 1, subscribers on node 2). Publishers, idle and extra connections use `endpoint`.
+   */
+  subscriberEndpoint?: Endpoint;
   qos: 0 | 1;
   payloadBytes: number;
   publishers: PublisherPlan[];

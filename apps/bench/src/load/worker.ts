@@ -230,14 +230,14 @@ const subscriberTracks: Map<number, Track>[] = [];
 async function setUp(plan: WorkerPlan): Promise<void> {
   const t0 = performance.now();
   const prefix = `bench-${plan.runId}-w${plan.workerIndex}`;
-  const connect = async (name: string, keepaliveSec = 0) => {
-    const client = await LeanClient.connect(plan.endpoint, `${prefix}-${name}`, { keepaliveSec });
+  const connect = async (name: string, keepaliveSec = 0, endpoint = plan.endpoint) => {
+    const client = await LeanClient.connect(endpoint, `${prefix}-${name}`, { keepaliveSec });
     clients.push(client);
     return client;
   };
   const subscribers: LeanClient[] = new Array(plan.subscribers.length);
   await pool(plan.subscribers.length, plan.connectConcurrency, async (i) => {
-    subscribers[i] = await connect(`s${plan.subscribers[i].id}`);
+    subscribers[i] = await connect(`s${plan.subscribers[i].id}`, 0, plan.subscriberEndpoint);
   });
   const publishers: LeanClient[] = new Array(plan.publishers.length);
   await pool(plan.publishers.length, plan.connectConcurrency, async (i) => {

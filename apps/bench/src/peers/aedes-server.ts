@@ -1,13 +1,32 @@
-// The aedes broker as a process of its own, for `bench --brokers aedes`: in-memory
-// persistence, MQTT over TCP (`net`) and over WebSocket (`ws` + createWebSocketStream),
-// both on free loopback ports that it sends to the parent over IPC. Exits when the parent
-// goes away or on SIGTERM. Nagle is off on both, as in EdgeMQ.
+// The aedes broker as a process of its own, for `bench --brokers aedes`: MQTT over TCP
+// (`net`) and over WebSocket (`ws` + createWebSocketStream), both on free loopback ports
+// that it sends to the parent over IPC. Exits when the parent goes away or on SIGTERM.
+// Nagle is off on both, as in EdgeMQ.
+//
+// Alone: aedes's in-memory persistence and emitter. `--redis redis://host:port` makes it a
+// cluster node as aedes documents it: `aedes-persistence-redis` (sessions, subscriptions)
+// and `mqemitter-redis` (messages between nodes, over Redis pub/sub) on that Redis.
 import http from 'node:http';
 import net from 'node:net';
-import { Aedes } from 'aedes';
+import { parseArgs } from 'node:util';
+import { Aedes, type AedesOptions } from 'aedes';
+import persistenceRedis from 'aedes-persistence-redis';
+import mqemitterRedis from 'mqemitter-redis';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 
-const broker = await Aedes.createBroker();
+const { values } = parseArgs({ options: { redis: { type: 'string' } } });
+
+function redisOptions(): AedesOptions {
+  if (values.redis === undefined) return {};
+  const url = new URL(values.redis);
+  const conn = { host: url.hostname, port: Number(url.port || 6379), family: 4 };
+  return {
+    persistence: persistenceRedis(conn),
+    mq: mqemitterRedis(conn),
+  };
+}
+
+const broker = await Aedes.createBroker(redisOptions());
 broker.on('connectionError', () => {}); // a client that vanished; the bench counts its own losses
 
 const tcp = net.createServer({ noDelay: true }, (socket) => broker.handle(socket));

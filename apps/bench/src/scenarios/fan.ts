@@ -13,6 +13,7 @@ import {
   defineBrokerScenario,
   emptyPlan,
   loadColumns,
+  loadMetrics,
   loadNotes,
 } from './broker-bench.js';
 
@@ -49,7 +50,7 @@ function run(ctx: CellContext, s: FanSettings, kind: 'fanout' | 'fanin'): Promis
     plans,
     warmupMs: ctx.common.warmupSeconds * 1000,
     measureMs: ctx.common.seconds * 1000,
-    brokerPid: ctx.broker.pid,
+    brokerPids: ctx.broker.pids,
   });
 }
 
@@ -61,7 +62,7 @@ const rateColumn = {
 export const fanout = defineBrokerScenario<FanFigures>({
   name: 'fanout',
   description:
-    '1 publisher at --rate msg/s, --subscribers on a wildcard each receiving every message, QoS 0, 64 B',
+    '1 publisher at --rate msg/s, --subscribers on a wildcard each receiving every message (default 100,000 deliveries/s), QoS 0, 64 B',
   flags: {
     subscribers: { type: 'string', default: '100', description: 'subscribers on bench/fanout/#' },
     rate: { type: 'string', default: '1000', description: 'messages published per second' },
@@ -78,6 +79,7 @@ export const fanout = defineBrokerScenario<FanFigures>({
     return { ...s, ...(await run(ctx, s, 'fanout')) };
   },
   columns: [rateColumn, ...loadColumns((f: FanFigures) => f)],
+  metrics: loadMetrics((f: FanFigures) => f),
   notes: (cells) => loadNotes(cells, (f) => f),
 });
 
@@ -104,5 +106,6 @@ export const fanin = defineBrokerScenario<FanFigures>({
     return { ...s, ...(await run(ctx, s, 'fanin')) };
   },
   columns: [rateColumn, ...loadColumns((f: FanFigures) => f)],
+  metrics: loadMetrics((f: FanFigures) => f),
   notes: (cells) => loadNotes(cells, (f) => f),
 });

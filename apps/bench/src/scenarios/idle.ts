@@ -4,6 +4,7 @@
 // and the broker's CPU while they sit idle for `--seconds`.
 import { readFileSync } from 'node:fs';
 import { sleep, startHolder } from '../load/coordinator.js';
+import { compact } from '../report/svg.js';
 import { formatInt, numberFlag, UsageError } from '../scenario.js';
 import { CpuMeter, memory, openFilesLimit } from '../system/proc.js';
 import { defineBrokerScenario, emptyPlan, mib, pct } from './broker-bench.js';
@@ -120,5 +121,22 @@ export const idle = defineBrokerScenario<IdleFigures>({
     { header: 'KiB/conn', value: (c) => (c.figures.bytesPerConnection / 1024).toFixed(1) },
     { header: 'idle CPU', value: (c) => pct(c.figures.idleCpuPct) },
     { header: 'other CPU', value: (c) => pct(c.figures.otherCpuPct) },
+  ],
+  metrics: [
+    {
+      header: 'KiB/conn',
+      better: 'lower',
+      get: (f) => f.bytesPerConnection / 1024,
+      format: (v) => v.toFixed(1),
+      chart: 'broker RSS per connection, KiB',
+    },
+    {
+      header: 'conn/s',
+      better: 'higher',
+      get: (f) => f.connectionsPerSec,
+      format: compact,
+      chart: 'connections opened per second',
+    },
+    { header: 'idle CPU', better: 'lower', get: (f) => f.idleCpuPct, format: (v) => `${Math.round(v)}%` },
   ],
 });

@@ -12,6 +12,7 @@ import {
   defineBrokerScenario,
   emptyPlan,
   loadColumns,
+  loadMetrics,
   loadNotes,
   ms,
 } from './broker-bench.js';
@@ -73,7 +74,7 @@ export function runPairs(ctx: CellContext, s: PairsSettings, label = ctx.label):
     plans: pairsPlans(ctx, s),
     warmupMs: ctx.common.warmupSeconds * 1000,
     measureMs: ctx.common.seconds * 1000,
-    brokerPid: ctx.broker.pid,
+    brokerPids: ctx.broker.pids,
   });
 }
 
@@ -96,6 +97,7 @@ function pairsScenario(opts: {
       return { ...s, ...(await runPairs(ctx, s)) };
     },
     columns: [...loadColumns((f: PairsFigures) => f), ...(opts.extraColumns ?? [])],
+    metrics: loadMetrics((f: PairsFigures) => f),
     notes: (cells) => loadNotes(cells, (f) => f),
   });
 }

@@ -5,9 +5,10 @@
 // same pairs load again on the same broker. A ratio near 1 means the extra subscriptions
 // cost nothing per message; also reported: subscribe rate and broker RSS per subscription.
 import { type LoadResult, startHolder } from '../load/coordinator.js';
+import { compact } from '../report/svg.js';
 import { formatInt, numberFlag } from '../scenario.js';
 import { memory } from '../system/proc.js';
-import { defineBrokerScenario, emptyPlan, loadNotes, lossText, ms, pct } from './broker-bench.js';
+import { defineBrokerScenario, emptyPlan, loadNotes, lossText, ms, msFormat, pct } from './broker-bench.js';
 import { type PairsSettings, pairsFlags, parsePairs, runPairs } from './pairs.js';
 
 interface SubsSettings {
@@ -101,6 +102,30 @@ export const subs = defineBrokerScenario<SubsFigures>({
       header: 'other CPU',
       value: (c) => pct(Math.max(c.figures.before.otherCpuPct, c.figures.after.otherCpuPct)),
     },
+  ],
+  metrics: [
+    {
+      header: 'deliv/s after',
+      better: 'higher',
+      get: (f) => f.after.deliveredPerSec,
+      format: compact,
+      chart: 'delivered msg/s with the extra subscriptions',
+    },
+    { header: 'after ÷ before', better: 'higher', get: (f) => f.ratio, format: (v) => v.toFixed(2) },
+    {
+      header: 'deliv/CPU-s after',
+      better: 'higher',
+      get: (f) => f.after.deliveredPerCpuSec,
+      format: compact,
+    },
+    {
+      header: 'p99 ms after',
+      better: 'lower',
+      get: (f) => f.after.latency.p99Ms,
+      format: msFormat,
+      chart: 'p99 latency with the extra subscriptions, ms',
+    },
+    { header: 'B/sub', better: 'lower', get: (f) => f.bytesPerSubscription, format: compact },
   ],
   notes: (cells) => [
     ...loadNotes(cells, (f) => f.before).map((n) => `before: ${n}`),
