@@ -1,14 +1,16 @@
 // What the Redis backbone stores, as bytes (msgpackr, no records: every value decodes on
 // its own, whichever node wrote it). A message is a positional tuple
 //   [topic, payload, qos, retain, originNode, originClient, createdAtMs, properties?]
-// a log entry's `d` field is [FORMAT, [message, ...]] (many messages per entry), and a
-// session body is [FORMAT, [[filter, qos, options?], ...], protocolState?, will?, sessionExpiryMs?].
+// a session body is [FORMAT, [[filter, qos, options?], ...], protocolState?, will?, sessionExpiryMs?].
+// A log entry's `d` field holds many messages in the flat binary format of batch-codec.ts
+// (the hot path); entries of the earlier msgpack format [FORMAT, [message, ...]] still decode.
 // Buffers come back as Buffers (copied out of the reply, so keeping one keeps no more than
 // itself); Map, Set, Date and typed arrays inside opaque data come back as themselves.
 
 import { addExtension, Packr } from 'msgpackr';
 import type { SubscriptionRecord } from '../backbone.js';
 import type { Message, MessageProperties, QoS } from '../message.js';
+import { BATCH_MAGIC, decodeBinaryBatch, encodeBinaryBatch, type PropertiesCodec } from './batch-codec.js';
 
 const FORMAT = 1;
 
@@ -102,12 +104,18 @@ export function decodeMessage(bytes: Buffer): Message {
   return fromTuple(packr.unpack(bytes));
 }
 
+const propertiesCodec: PropertiesCodec = {
+  encode: (properties) => packr.pack(definedProperties(properties)),
+  decode: (bytes) => fromProperties(packr.unpack(bytes) as MessageProperties),
+};
+
 /** One log entry's `d` field: many messages. */
 export function encodeBatch(messages: readonly Message[]): Buffer {
-  return packr.pack([FORMAT, messages.map(toTuple)]);
+  return encodeBinaryBatch(messages, propertiesCodec);
 }
 
 export function decodeBatch(bytes: Buffer): Message[] {
+  if (bytes[0] === BATCH_MAGIC) return decodeBinaryBatch(bytes, propertiesCodec);
   const value = packr.unpack(bytes) as unknown;
   if (!Array.isArray(value) || value[0] !== FORMAT || !Array.isArray(value[1])) {
     throw new Error('log entry in an unknown format');
