@@ -4,15 +4,24 @@
 import type { Message } from '@edgemq/backbone';
 import type { Broker, Delivery, DeliveryTarget, Session } from '@edgemq/core';
 import type { ByteConnection, ConnectionHandler } from '@edgemq/transport';
-import type { PacketDecoder, ProtocolVersion } from './codec.js';
+import type { ProtocolVersion } from './codec.js';
 import { dispatch } from './dispatch.js';
 import { MqttError, protocolError } from './errors.js';
 import { Framer } from './framer.js';
 import type { MqttOptions } from './options.js';
-import { Outbound, type OutboundMessage, type OutboundState } from './outbound.js';
+import {
+  Outbound,
+  type OutboundMessage,
+  type OutboundOptions,
+  type OutboundSink,
+  type OutboundState,
+  type SendResult,
+} from './outbound.js';
 import { ReasonCode } from './reason-codes.js';
 import { type ConnackProperties, sendConnack, sendDisconnect, sendPublish, sendPubrel } from './send.js';
+import { type WheelTimer, wheel } from './timer-wheel.js';
 import type { InboundAliases, OutboundAliases } from './topic-aliases.js';
+import type { TopicCache } from './wire.js';
 
 const CONNECT_TYPE = 1;
 
@@ -30,7 +39,7 @@ export interface ConnectionLogger {
   warn(obj: object, msg: string): void;
 }
 
-export class MqttConnection implements ConnectionHandler, DeliveryTarget {
+export class MqttConnection implements ConnectionHandler, DeliveryTarget, OutboundSink, WheelTimer {
   version: ProtocolVersion = 4;
   state: State = 'awaiting-connect';
   clientId = '';
@@ -46,20 +55,27 @@ export class MqttConnection implements ConnectionHandler, DeliveryTarget {
   /** MQTT 5 Request Problem Information: reason strings allowed on acks. */
   problemInformation = true;
   /** MQTT 5 Maximum Packet Size of the client. */
-  clientMaxPacketBytes = Number.POSITIVE_INFINITY;
+  clientMaxPacketBytes = LARGEST_PACKET_BYTES;
   inboundAliases?: InboundAliases;
   outboundAliases?: OutboundAliases;
+  /** The topic this client last published to (made at its first PUBLISH). */
+  topicCache?: TopicCache;
   /** QoS 1 PUBLISHes received whose PUBACK is not yet sent (5.0 Receive Maximum). */
   inboundQos1Pending = 0;
-  decoder?: PacketDecoder;
-  readonly incomingQos2 = new Set<number>();
-  readonly outbound: Outbound;
-  private readonly framer: Framer;
-  private lastInboundAtMs = Date.now();
+  /** QoS 2 packet ids received whose PUBREL has not come; made on first use (see qos2Ids). */
+  incomingQos2?: Set<number>;
+  /** Made on first use (see outbound): an idle connection never needs one. */
+  private outboundFlow?: Outbound;
+  /** Only while a packet is split across chunks; otherwise a shared idle Framer reads. */
+  private framer?: Framer;
+  /** Clock (see now()) when bytes last came in. */
+  private lastInboundAtMs = now();
   private keepAliveMs = 0;
-  private timer?: NodeJS.Timeout;
+  /** CONNECT timeout, then keep-alive: a tick of the shared timer wheel (0 = none). */
+  dueTick = 0;
   private holding?: Promise<void>;
-  private backlog: Buffer[] = [];
+  /** Packets that arrived while a handler held the line; made on first use. */
+  private backlog?: Buffer[];
   private handedBack?: Promise<void>;
   /** Some bytes have arrived already (the first byte has been judged). */
   private framing = false;
@@ -71,19 +87,35 @@ export class MqttConnection implements ConnectionHandler, DeliveryTarget {
     private readonly logger: ConnectionLogger,
     private readonly onEnded: (conn: MqttConnection) => void,
   ) {
-    this.framer = new Framer(options.maxPacketBytes);
-    this.outbound = new Outbound(
-      {
-        sendPublish: (entry, packetId, dup) => sendPublish(this, entry, packetId, dup),
-        sendPubrel: (packetId) => sendPubrel(this, packetId),
-      },
-      { maxInflight: options.maxInflight, maxQueued: options.maxQueuedMessages },
-      broker.counters,
-    );
     // [MQTT-3.1.0-1] a connection that never sends CONNECT is closed.
-    this.timer = setTimeout(() => {
-      if (this.state !== 'open') this.close();
-    }, options.connectTimeoutMs);
+    wheel.schedule(this, options.connectTimeoutMs);
+  }
+
+  // --- OutboundSink (the connection is its own sink: no per-connection closures) ---
+
+  sendPublish(entry: OutboundMessage, packetId: number | undefined, dup: boolean): SendResult {
+    return sendPublish(this, entry, packetId, dup);
+  }
+
+  sendPubrel(packetId: number): boolean {
+    return sendPubrel(this, packetId);
+  }
+
+  /** Messages on their way to this client; made on first use, started if CONNACK is out. */
+  get outbound(): Outbound {
+    let flow = this.outboundFlow;
+    if (!flow) {
+      flow = new Outbound(this, outboundOptionsOf(this.options), this.broker.counters);
+      this.outboundFlow = flow;
+      if (this.state === 'open') flow.start(undefined);
+    }
+    return flow;
+  }
+
+  /** incomingQos2, made when first needed. */
+  qos2Ids(): Set<number> {
+    if (!this.incomingQos2) this.incomingQos2 = new Set();
+    return this.incomingQos2;
   }
 
   get closed(): boolean {
@@ -103,7 +135,7 @@ export class MqttConnection implements ConnectionHandler, DeliveryTarget {
 
   onData(chunk: Buffer): void {
     if (this.closed) return;
-    this.lastInboundAtMs = Date.now();
+    this.lastInboundAtMs = now();
     if (
       this.state === 'awaiting-connect' &&
       chunk.length > 0 &&
@@ -115,22 +147,35 @@ export class MqttConnection implements ConnectionHandler, DeliveryTarget {
       return;
     }
     this.framing = true;
-    let packets: Buffer[];
+    // The chunk is lent: packets are read in place, and only a held-back one is copied.
+    let framer = this.framer;
+    if (!framer) {
+      framer = idleFramer ?? new Framer(this.options.maxPacketBytes);
+      idleFramer = undefined;
+      framer.maxPacketBytes = this.options.maxPacketBytes;
+    }
+    framer.begin(chunk);
     try {
-      packets = this.framer.push(chunk);
+      for (let packet = framer.next(); packet !== undefined; packet = framer.next()) {
+        if (this.holding) this.holdBack(packet);
+        else this.handle(packet);
+        if (this.closed) break;
+      }
     } catch (error) {
       this.fail(error);
-      return;
-    }
-    for (const packet of packets) {
-      if (this.closed) return;
-      if (this.holding) this.backlog.push(packet);
-      else this.handle(packet);
+    } finally {
+      framer.end();
+      if (framer.holdsPartial && !this.closed) this.framer = framer;
+      else {
+        this.framer = undefined;
+        framer.reset();
+        idleFramer = framer;
+      }
     }
   }
 
   onDrain(): void {
-    if (this.state === 'open') this.outbound.drained();
+    if (this.state === 'open') this.outboundFlow?.drained();
   }
 
   onClose(): void {
@@ -144,7 +189,7 @@ export class MqttConnection implements ConnectionHandler, DeliveryTarget {
   }
 
   oldestUnsettledMs(): number | undefined {
-    return this.outbound.oldestUnsettledMs();
+    return this.outboundFlow?.oldestUnsettledMs();
   }
 
   takeOver(): Promise<void> {
@@ -172,14 +217,16 @@ export class MqttConnection implements ConnectionHandler, DeliveryTarget {
     properties?: ConnackProperties,
   ): void {
     sendConnack(this, ReasonCode.success, sessionPresent, properties);
+    // The flow is made here only when it has work; otherwise at first use (started then).
+    const flow = state?.outbound || queued.length > 0 ? this.outbound : this.outboundFlow;
     this.state = 'open';
-    for (const id of state?.incomingQos2 ?? []) this.incomingQos2.add(id);
+    for (const id of state?.incomingQos2 ?? []) this.qos2Ids().add(id);
     const session = this.session;
-    if (session) {
-      this.outbound.prepend(queued.map((m) => outboundOf(m, this.broker.deliveryFor(session, m))));
+    if (flow) {
+      if (session) flow.prepend(queued.map((m) => outboundOf(m, this.broker.deliveryFor(session, m))));
+      flow.start(state?.outbound);
     }
-    this.outbound.start(state?.outbound);
-    clearTimeout(this.timer);
+    wheel.cancel(this);
     // [MQTT-3.1.2-24] the server allows one and a half times the keep-alive.
     this.keepAliveMs = keepAliveSec * 1500;
     if (this.keepAliveMs > 0) this.armKeepAlive(this.keepAliveMs);
@@ -221,11 +268,18 @@ export class MqttConnection implements ConnectionHandler, DeliveryTarget {
     }
   }
 
+  /** Keeps a copy of a packet that must wait for the handler holding the line. */
+  private holdBack(packet: Buffer): void {
+    if (!this.backlog) this.backlog = [];
+    this.backlog.push(Buffer.from(packet));
+  }
+
   private hold(pending: Promise<void>): void {
     this.holding = pending.then(
       () => {
         this.holding = undefined;
-        while (this.backlog.length > 0 && !this.holding && !this.closed) this.handle(this.backlog.shift()!);
+        const backlog = this.backlog;
+        while (backlog && backlog.length > 0 && !this.holding && !this.closed) this.handle(backlog.shift()!);
       },
       (error) => {
         this.holding = undefined;
@@ -235,20 +289,29 @@ export class MqttConnection implements ConnectionHandler, DeliveryTarget {
   }
 
   private armKeepAlive(delayMs: number): void {
-    this.timer = setTimeout(() => {
-      const idle = Date.now() - this.lastInboundAtMs;
-      if (idle >= this.keepAliveMs)
-        this.fail(new MqttError(ReasonCode.keepAliveTimeout, 'keep-alive timeout'));
-      else this.armKeepAlive(this.keepAliveMs - idle);
-    }, delayMs);
+    wheel.schedule(this, delayMs);
+  }
+
+  /**
+   * The wheel timer came due. Before CONNACK: the CONNECT timeout. After: the keep-alive,
+   * which closes a silent client or waits for the rest of the interval.
+   */
+  timerDue(): void {
+    if (this.state !== 'open') {
+      this.close();
+      return;
+    }
+    const idle = now() - this.lastInboundAtMs;
+    if (idle >= this.keepAliveMs) this.fail(new MqttError(ReasonCode.keepAliveTimeout, 'keep-alive timeout'));
+    else this.armKeepAlive(this.keepAliveMs - idle);
   }
 
   private teardown(): void {
     if (this.state === 'closed') return;
     const wasOpen = this.state === 'open';
     this.state = 'closed';
-    clearTimeout(this.timer);
-    this.backlog = [];
+    wheel.cancel(this);
+    this.backlog = undefined;
     const will = wasOpen ? this.will : undefined;
     this.will = undefined;
     const session = this.session;
@@ -272,8 +335,30 @@ export class MqttConnection implements ConnectionHandler, DeliveryTarget {
   }
 
   private protocolState(): MqttProtocolState {
-    return { outbound: this.outbound.snapshot(), incomingQos2: [...this.incomingQos2] };
+    return { outbound: this.outbound.snapshot(), incomingQos2: [...(this.incomingQos2 ?? [])] };
   }
+}
+
+/** The largest packet MQTT can frame: 1 + 4 length bytes + 268,435,455 (a small integer, unlike Infinity). */
+const LARGEST_PACKET_BYTES = 268_435_460;
+
+// Times in ms since this module loaded: small integers that fit a field unboxed (for ~24 days).
+const CLOCK_BASE_MS = Date.now();
+const now = () => Date.now() - CLOCK_BASE_MS;
+
+/** A Framer holding no partial packet, lent to whichever connection reads next. */
+let idleFramer: Framer | undefined;
+
+/** Outbound limits, one object per MqttOptions (Outbound never changes it: it replaces it). */
+const outboundOptions = new WeakMap<MqttOptions, OutboundOptions>();
+
+function outboundOptionsOf(options: MqttOptions): OutboundOptions {
+  let shared = outboundOptions.get(options);
+  if (!shared) {
+    shared = { maxInflight: options.maxInflight, maxQueued: options.maxQueuedMessages };
+    outboundOptions.set(options, shared);
+  }
+  return shared;
 }
 
 /** A matched message as one PUBLISH to this client. */

@@ -1,7 +1,8 @@
 // Routes each whole packet to its handler. Refuses anything before CONNECT
 // [MQTT-3.1.0-1] and a second CONNECT [MQTT-3.1.0-2]. Handlers may return a promise to
-// hold later packets back; errors they throw reach MqttConnection.fail().
-import { PacketDecoder } from './codec.js';
+// hold later packets back; errors they throw reach MqttConnection.fail(). PUBLISH and the
+// acks are read by the fast codec (wire.ts); everything else by mqtt-packet (codec.ts).
+import { decoderFor } from './codec.js';
 import { precheckConnect } from './connect-precheck.js';
 import type { MqttConnection } from './connection.js';
 import { protocolError } from './errors.js';
@@ -13,21 +14,25 @@ import { handlePublish } from './handlers/publish.js';
 import { handlePubrel } from './handlers/pubrel.js';
 import { handleSubscribe } from './handlers/subscribe.js';
 import { handleUnsubscribe } from './handlers/unsubscribe.js';
+import { decodeFast, TopicCache } from './wire.js';
 
 const CONNECT = 1;
+const PUBLISH = 3;
 
 export function dispatch(conn: MqttConnection, bytes: Buffer): Promise<void> | undefined {
   const type = bytes[0] >> 4;
   if (conn.state === 'awaiting-connect') {
     if (type !== CONNECT) throw protocolError('first packet must be CONNECT');
     conn.version = precheckConnect(bytes);
-    conn.decoder = new PacketDecoder(conn.version);
-    const packet = conn.decoder.decode(bytes);
+    const packet = decoderFor(conn.version).decode(Buffer.from(bytes));
     if (packet.cmd !== 'connect') throw protocolError('first packet must be CONNECT');
     return handleConnect(conn, packet);
   }
   if (type === CONNECT) throw protocolError('second CONNECT on one connection');
-  const packet = conn.decoder!.decode(bytes);
+  if (type === PUBLISH && !conn.topicCache) conn.topicCache = new TopicCache();
+  // `bytes` is only lent: the fast codec copies what it keeps, mqtt-packet gets its own copy.
+  const packet =
+    decodeFast(bytes, conn.version, conn.topicCache) ?? decoderFor(conn.version).decode(Buffer.from(bytes));
   switch (packet.cmd) {
     case 'publish':
       return handlePublish(conn, packet);

@@ -25,17 +25,6 @@ export function toUserPairs(props: UserProperties | undefined): Array<[string, s
   return pairs.length > 0 ? pairs : undefined;
 }
 
-export function fromUserPairs(pairs: Array<[string, string]>): UserProperties {
-  const out: Record<string, string | string[]> = {};
-  for (const [key, value] of pairs) {
-    const existing = out[key];
-    if (existing === undefined) out[key] = value;
-    else if (Array.isArray(existing)) existing.push(value);
-    else out[key] = [existing, value];
-  }
-  return out;
-}
-
 /** Properties a client put on a PUBLISH or will that travel with the message. */
 export function messagePropertiesOf(props: PublishProperties | undefined): MessageProperties | undefined {
   if (!props) return undefined;
@@ -51,30 +40,53 @@ export function messagePropertiesOf(props: PublishProperties | undefined): Messa
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
+/** Properties of a PUBLISH to a 5.0 client, user properties as ordered pairs (for wire.ts). */
+export interface OutgoingPublishProperties extends Omit<PublishProperties, 'userProperties'> {
+  userProperties?: Array<[string, string]>;
+}
+
 /**
  * Properties for a PUBLISH to a 5.0 client. The expiry is what remains of the interval
- * [MQTT-3.3.2-6]; undefined when the message has already expired.
+ * [MQTT-3.3.2-6]; undefined when there are none, null when the message has already expired.
  */
 export function publishPropertiesFor(
   message: Message,
   subscriptionIds: number[],
   nowMs: number,
-): PublishProperties | undefined | null {
+): OutgoingPublishProperties | undefined | null {
   const p = message.properties;
-  const out: PublishProperties = {};
+  const out: OutgoingPublishProperties = {};
+  let any = false;
   if (p) {
     if (p.messageExpiryInterval !== undefined) {
       const remaining = p.messageExpiryInterval - Math.floor((nowMs - message.createdAtMs) / 1000);
       if (remaining <= 0) return null;
       out.messageExpiryInterval = remaining;
+      any = true;
     }
-    if (p.payloadFormatIndicator !== undefined) out.payloadFormatIndicator = p.payloadFormatIndicator === 1;
-    if (p.contentType !== undefined) out.contentType = p.contentType;
-    if (p.responseTopic !== undefined) out.responseTopic = p.responseTopic;
-    if (p.correlationData !== undefined) out.correlationData = p.correlationData;
-    if (p.userProperties) out.userProperties = fromUserPairs(p.userProperties);
+    if (p.payloadFormatIndicator !== undefined) {
+      out.payloadFormatIndicator = p.payloadFormatIndicator === 1;
+      any = true;
+    }
+    if (p.contentType !== undefined) {
+      out.contentType = p.contentType;
+      any = true;
+    }
+    if (p.responseTopic !== undefined) {
+      out.responseTopic = p.responseTopic;
+      any = true;
+    }
+    if (p.correlationData !== undefined) {
+      out.correlationData = p.correlationData;
+      any = true;
+    }
+    if (p.userProperties && p.userProperties.length > 0) {
+      // Kept in the order published [MQTT-3.3.2-18], one key repeated or not.
+      out.userProperties = p.userProperties;
+      any = true;
+    }
   }
   if (subscriptionIds.length === 1) out.subscriptionIdentifier = subscriptionIds[0];
   else if (subscriptionIds.length > 1) out.subscriptionIdentifier = subscriptionIds;
-  return Object.keys(out).length > 0 ? out : undefined;
+  return any || subscriptionIds.length > 0 ? out : undefined;
 }

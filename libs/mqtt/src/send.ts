@@ -1,12 +1,20 @@
 // Outbound encoders: one function per packet the node sends. Handlers call these and
-// never build packets themselves. 3.1.1 encodings drop every 5.0 property.
-import { isExpired } from '@edgemq/backbone';
-import type { IConnackPacket, IPublishPacket, Packet } from 'mqtt-packet';
-import { encode } from './codec.js';
+// never build packets themselves. 3.1.1 encodings drop every 5.0 property. PUBLISH, the
+// acks and PINGRESP are written by the fast codec (wire.ts), the rest by mqtt-packet.
+import { isExpired, type Message } from '@edgemq/backbone';
+import type { IConnackPacket, Packet } from 'mqtt-packet';
+import { encode, type ProtocolVersion } from './codec.js';
 import type { MqttConnection } from './connection.js';
 import type { OutboundMessage, SendResult } from './outbound.js';
 import { publishPropertiesFor } from './properties.js';
 import { connackReturnCodeFor } from './reason-codes.js';
+import {
+  type EncodablePublishProperties,
+  encodeAck,
+  encodePublish,
+  encodePublishProperties,
+  PINGRESP_BYTES,
+} from './wire.js';
 
 export type ConnackProperties = NonNullable<IConnackPacket['properties']>;
 
@@ -34,32 +42,51 @@ export function sendPublish(
   dup: boolean,
 ): SendResult {
   const { message } = entry;
-  const now = Date.now();
-  const packet: IPublishPacket = {
-    cmd: 'publish',
-    topic: message.topic,
-    payload: message.payload,
-    qos: entry.qos,
-    retain: entry.retain,
-    dup,
-  };
-  if (packetId !== undefined) packet.messageId = packetId;
+  const version = conn.version;
+  let bytes: Buffer;
   let newAlias = false;
-  if (conn.version === 5) {
-    const properties = publishPropertiesFor(message, entry.subscriptionIds, now);
+  if (version === 5 && (message.properties || entry.subscriptionIds.length > 0 || conn.outboundAliases)) {
+    const properties = publishPropertiesFor(message, entry.subscriptionIds, Date.now());
     if (properties === null) return dropExpired(conn);
+    let topic = message.topic;
+    let wireProperties: EncodablePublishProperties | undefined = properties;
     const alias = conn.outboundAliases?.lookup(message.topic);
     if (alias) {
-      packet.properties = { ...properties, topicAlias: alias.alias };
-      if (alias.known) packet.topic = '';
+      wireProperties = { ...properties, topicAlias: alias.alias };
+      if (alias.known) topic = '';
       newAlias = !alias.known;
-    } else if (properties) {
-      packet.properties = properties;
     }
-  } else if (isExpired(message, now)) {
-    return dropExpired(conn);
+    bytes = encodePublish(
+      {
+        topic,
+        payload: message.payload,
+        qos: entry.qos,
+        retain: entry.retain,
+        dup,
+        messageId: packetId,
+        properties: wireProperties && encodePublishProperties(wireProperties),
+      },
+      version,
+    );
+  } else {
+    if (message.properties?.messageExpiryInterval !== undefined && isExpired(message, Date.now())) {
+      return dropExpired(conn);
+    }
+    bytes =
+      entry.qos === 0
+        ? sharedQos0Publish(message, entry.retain, version)
+        : encodePublish(
+            {
+              topic: message.topic,
+              payload: message.payload,
+              qos: entry.qos,
+              retain: entry.retain,
+              dup,
+              messageId: packetId,
+            },
+            version,
+          );
   }
-  const bytes = encode(packet, conn.version);
   if (bytes.length > conn.clientMaxPacketBytes) {
     // [MQTT-3.1.2-25] never send a packet larger than the client's Maximum Packet Size.
     if (newAlias) conn.outboundAliases?.forget(message.topic);
@@ -67,6 +94,26 @@ export function sendPublish(
     return 'dropped';
   }
   return conn.write(bytes) ? 'ok' : 'congested';
+}
+
+// One message usually goes to many subscribers in a row: a QoS 0 PUBLISH without
+// properties is the same bytes for each of them, so the last one encoded is kept.
+let lastMessage: Message | undefined;
+let lastForm = -1;
+let lastBytes: Buffer | undefined;
+
+function sharedQos0Publish(message: Message, retain: boolean, version: ProtocolVersion): Buffer {
+  // 3.1 and 3.1.1 PUBLISHes are the same bytes; 5.0 adds an empty property section.
+  const form = (version === 5 ? 2 : 0) | (retain ? 1 : 0);
+  if (message === lastMessage && form === lastForm && lastBytes) return lastBytes;
+  const bytes = encodePublish(
+    { topic: message.topic, payload: message.payload, qos: 0, retain, dup: false },
+    version,
+  );
+  lastMessage = message;
+  lastForm = form;
+  lastBytes = bytes;
+  return bytes;
 }
 
 function dropExpired(conn: MqttConnection): SendResult {
@@ -81,8 +128,7 @@ export function sendAck(
   reasonCode = 0,
   reasonString?: string,
 ): boolean {
-  if (conn.version !== 5 || reasonCode === 0)
-    return conn.write(encode({ cmd, messageId: packetId }, conn.version));
+  if (conn.version !== 5 || reasonCode === 0) return conn.write(encodeAck(cmd, packetId));
   // [MQTT-3.1.2-29] a reason string only when the client did not turn problem information off.
   const properties = reasonString && conn.problemInformation ? { reasonString } : undefined;
   return conn.write(withinClientLimit(conn, { cmd, messageId: packetId, reasonCode, properties } as Packet));
@@ -102,7 +148,7 @@ export function sendUnsuback(conn: MqttConnection, packetId: number, reasonCodes
 }
 
 export function sendPingresp(conn: MqttConnection): void {
-  conn.write(encode({ cmd: 'pingresp' }, conn.version));
+  conn.write(PINGRESP_BYTES);
 }
 
 export function sendDisconnect(conn: MqttConnection, reasonCode: number, reasonString?: string): void {

@@ -20,10 +20,12 @@ export class MqttServer {
     return this.connections.size;
   }
 
+  private readonly ended = (conn: MqttConnection) => {
+    this.connections.delete(conn);
+  };
+
   readonly acceptor: Acceptor = (link) => {
-    const conn = new MqttConnection(link, this.broker, this.options, this.logger, (c) =>
-      this.connections.delete(c),
-    );
+    const conn = new MqttConnection(link, this.broker, this.options, this.logger, this.ended);
     this.connections.add(conn);
     return conn;
   };

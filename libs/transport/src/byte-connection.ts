@@ -4,7 +4,10 @@
 export type TransportKind = 'ws' | 'wss' | 'tcp' | 'tls';
 
 export interface ConnectionHandler {
-  /** A chunk of bytes; it may hold part of a packet or several packets. Owned by the handler. */
+  /**
+   * A chunk of bytes; it may hold part of a packet or several packets. Lent, not given: the
+   * transport may reuse its memory once onData returns, so copy whatever must outlive the call.
+   */
   onData(chunk: Buffer): void;
   /** Buffered output fell back under the transport's limit. */
   onDrain(): void;
@@ -16,17 +19,20 @@ export interface ByteConnection {
   readonly transport: TransportKind;
   readonly remoteAddress: string;
   /**
-   * Queues bytes for sending. Returns false when the bytes buffered for this connection
-   * exceed its soft limit: the caller should hold back optional traffic until onDrain.
+   * Queues bytes for sending. Writes are corked: those of one event-loop turn leave together
+   * after the turn's I/O callbacks (one WebSocket message, one socket write), in order. The
+   * bytes are kept, not copied: do not change them afterwards. Returns false when the bytes
+   * buffered for this connection exceed its soft limit: the caller should hold back optional
+   * traffic until onDrain.
    */
   write(data: Uint8Array): boolean;
   /** Bytes accepted by write() that the socket has not yet sent. */
   bufferedBytes(): number;
-  /** Runs fn with writes batched into as few syscalls as possible. */
+  /** Runs fn with writes batched into as few syscalls as possible (every write is, now). */
   cork(fn: () => void): void;
-  /** Sends what is buffered, then closes. */
+  /** Sends what is buffered (corked writes too), then closes. */
   end(): void;
-  /** Closes at once. */
+  /** Closes at once; corked writes are dropped. */
   destroy(): void;
   readonly closed: boolean;
 }

@@ -2,6 +2,7 @@
 import net from 'node:net';
 import type { Acceptor, ByteConnection, ConnectionHandler, TransportKind } from './byte-connection.js';
 import { bindAddresses } from './loopback.js';
+import { CorkedOutput } from './write-batch.js';
 
 export interface TcpServerOptions {
   host: string;
@@ -13,15 +14,18 @@ export interface TcpServerOptions {
 
 const END_GRACE_MS = 2000;
 
-class TcpByteConnection implements ByteConnection {
+class TcpByteConnection extends CorkedOutput implements ByteConnection {
   readonly transport: TransportKind = 'tcp';
   readonly remoteAddress: string;
   handler?: ConnectionHandler;
+  /** write() has reported full since the last onDrain. */
+  private full = false;
 
   constructor(
     private readonly socket: net.Socket,
     private readonly softLimitBytes: number,
   ) {
+    super();
     this.remoteAddress = `${socket.remoteAddress}:${socket.remotePort}`;
   }
 
@@ -31,31 +35,46 @@ class TcpByteConnection implements ByteConnection {
 
   write(data: Uint8Array): boolean {
     if (this.closed) return false;
-    this.socket.write(data);
-    return this.socket.writableLength <= this.softLimitBytes;
+    this.queue(data);
+    if (this.socket.writableLength + this.queuedBytes <= this.softLimitBytes) return true;
+    this.full = true;
+    return false;
   }
 
   bufferedBytes(): number {
-    return this.socket.writableLength;
+    return this.socket.writableLength + this.queuedBytes;
   }
 
+  /** Writes are corked per turn anyway: fn's writes leave together with the rest. */
   cork(fn: () => void): void {
-    this.socket.cork();
-    try {
-      fn();
-    } finally {
-      this.socket.uncork();
-    }
+    fn();
+  }
+
+  /** Hands what was written this turn to the socket as one write. */
+  flush(): void {
+    const data = this.takeQueued();
+    if (data === undefined || this.closed) return;
+    this.socket.write(data);
+    if (this.full && this.socket.writableLength <= this.softLimitBytes) this.drained();
+  }
+
+  /** Under the soft limit again (socket 'drain', or a flush that the kernel took whole). */
+  drained(): void {
+    if (this.socket.writableLength + this.queuedBytes > this.softLimitBytes) return;
+    this.full = false;
+    this.handler?.onDrain();
   }
 
   end(): void {
     if (this.closed) return;
+    this.flush();
     this.socket.end();
     // A peer that never closes its side must not hold the socket open forever.
     setTimeout(() => this.socket.destroy(), END_GRACE_MS).unref();
   }
 
   destroy(): void {
+    this.dropQueued();
     this.socket.destroy();
   }
 }
@@ -107,7 +126,7 @@ export class TcpServer {
     connection.handler = handler;
     let closed = false;
     socket.on('data', (chunk) => handler.onData(chunk));
-    socket.on('drain', () => handler.onDrain());
+    socket.on('drain', () => connection.drained());
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
       this.sockets.delete(socket);

@@ -1,66 +1,129 @@
-// ByteConnection over one uWebSockets.js WebSocket. Every write is one binary message;
-// uWS keeps what the kernel does not take, and we report "full" past a soft limit so the
-// protocol can drop or hold optional traffic before uWS's hard limit closes the socket.
+// ByteConnection over one uWebSockets.js WebSocket. Writes are corked: what the protocol
+// writes during one event-loop turn leaves as one binary message (MQTT over WebSocket
+// lets packets share a message [MQTT-6.0.0-4]). uWS keeps what the kernel does not take,
+// and we report "full" past a soft limit so the protocol can drop or hold optional
+// traffic before uWS's hard limit closes the socket.
 import type { WebSocket } from 'uWebSockets.js';
 import type { ByteConnection, ConnectionHandler, TransportKind } from './byte-connection.js';
 import type { WsProtocol } from './protocol-selection.js';
+import { CorkedOutput, Scratch } from './write-batch.js';
 
 export interface WsUserData {
   protocol: WsProtocol;
-  remoteAddress: string;
   connection?: WsByteConnection;
 }
 
-export class WsByteConnection implements ByteConnection {
+// uWS copies what it sends before send() returns, so one join buffer serves every socket.
+const scratch = new Scratch();
+/**
+ * Writes of one turn are joined into WebSocket messages of at most this size (a larger
+ * packet goes alone), so a burst to one client does not become one huge message.
+ */
+const MAX_MESSAGE_BYTES = 64 * 1024;
+let sendingWs: WebSocket<WsUserData> | undefined;
+let sendingData: Uint8Array | undefined;
+function sendCorked(): void {
+  sendingWs!.send(sendingData!, true, false);
+}
+
+export class WsByteConnection extends CorkedOutput implements ByteConnection {
   handler?: ConnectionHandler;
   closed = false;
+  /** uWS's buffered amount as of the last flush or drain (it only falls in between). */
+  private sentBuffered = 0;
+  /** write() has reported full since the last onDrain. */
+  private full = false;
 
   constructor(
     private readonly ws: WebSocket<WsUserData>,
     readonly transport: TransportKind,
-    readonly remoteAddress: string,
     private readonly softLimitBytes: number,
-  ) {}
+  ) {
+    super();
+  }
+
+  /** Read from uWS when asked (no string kept per connection); empty once closed. */
+  get remoteAddress(): string {
+    return this.closed ? '' : Buffer.from(this.ws.getRemoteAddressAsText()).toString();
+  }
 
   write(data: Uint8Array): boolean {
     if (this.closed) return false;
-    this.ws.send(data, true, false);
-    return this.ws.getBufferedAmount() <= this.softLimitBytes;
+    this.queue(data);
+    if (this.sentBuffered + this.queuedBytes <= this.softLimitBytes) return true;
+    this.full = true;
+    return false;
   }
 
   bufferedBytes(): number {
-    return this.closed ? 0 : this.ws.getBufferedAmount();
+    return this.closed ? 0 : this.ws.getBufferedAmount() + this.queuedBytes;
   }
 
+  /** Writes are corked per turn anyway: fn's writes leave together with the rest. */
   cork(fn: () => void): void {
+    fn();
+  }
+
+  /** Sends what was written this turn as one WebSocket message. */
+  flush(): void {
     if (this.closed) {
-      fn();
+      this.dropQueued();
       return;
     }
-    this.ws.cork(fn);
+    this.sendQueuedInBatches(MAX_MESSAGE_BYTES, scratch);
+    if (this.closed) return; // uWS closes a socket past its hard backpressure limit
+    this.sentBuffered = this.ws.getBufferedAmount();
+    if (this.full && this.sentBuffered <= this.softLimitBytes) {
+      this.full = false;
+      this.handler?.onDrain();
+    }
+  }
+
+  /** One binary message, corked so that it leaves in one write. */
+  protected override sendBatch(data: Uint8Array): void {
+    if (this.closed) return;
+    sendingWs = this.ws;
+    sendingData = data;
+    try {
+      this.ws.cork(sendCorked);
+    } finally {
+      sendingWs = undefined;
+      sendingData = undefined;
+    }
   }
 
   end(): void {
+    if (this.closed) return;
+    this.flush();
     if (!this.closed) this.ws.end(1000);
   }
 
   endWith(code: number, reason: string): void {
+    if (this.closed) return;
+    this.flush();
     if (!this.closed) this.ws.end(code, reason);
   }
 
   destroy(): void {
+    this.dropQueued();
     if (!this.closed) this.ws.close();
   }
 
   /** uWS drain: tell the protocol once we are back under the soft limit. */
   drained(): void {
-    if (!this.closed && this.ws.getBufferedAmount() <= this.softLimitBytes) this.handler?.onDrain();
+    if (this.closed) return;
+    this.sentBuffered = this.ws.getBufferedAmount();
+    if (this.sentBuffered + this.queuedBytes <= this.softLimitBytes) {
+      this.full = false;
+      this.handler?.onDrain();
+    }
   }
 
   /** uWS close: the WebSocket object must not be touched after this. */
   markClosed(): void {
     if (this.closed) return;
     this.closed = true;
+    this.dropQueued();
     this.handler?.onClose();
   }
 }

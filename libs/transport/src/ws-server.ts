@@ -90,14 +90,7 @@ export class WsServer {
         const offered = req.getHeader('sec-websocket-protocol');
         const extensions = req.getHeader('sec-websocket-extensions');
         const choice = selectProtocol(offered, req.getUrl());
-        const remoteAddress = Buffer.from(res.getRemoteAddressAsText()).toString();
-        res.upgrade<WsUserData>(
-          { protocol: choice.protocol, remoteAddress },
-          key,
-          choice.token ?? '',
-          extensions,
-          context,
-        );
+        res.upgrade<WsUserData>({ protocol: choice.protocol }, key, choice.token ?? '', extensions, context);
       },
       open: (ws) => {
         this.sockets.add(ws);
@@ -110,7 +103,7 @@ export class WsServer {
           );
           return;
         }
-        const connection = new WsByteConnection(ws, transport, data.remoteAddress, maxBackpressureBytes);
+        const connection = new WsByteConnection(ws, transport, maxBackpressureBytes);
         data.connection = connection;
         connection.handler = acceptor(connection);
       },
@@ -122,8 +115,9 @@ export class WsServer {
           ws.end(CLOSE_UNSUPPORTED_DATA, 'binary frames only');
           return;
         }
-        // uWS reuses `message` after this callback: copy before handing it on.
-        connection.handler?.onData(Buffer.copyBytesFrom(new Uint8Array(message)));
+        // Lent, not copied: uWS reuses `message` after this callback, and onData copies
+        // whatever it keeps (see ConnectionHandler.onData).
+        connection.handler?.onData(Buffer.from(message));
       },
       drain: (ws) => ws.getUserData().connection?.drained(),
       close: (ws) => {

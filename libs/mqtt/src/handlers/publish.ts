@@ -5,7 +5,7 @@ import type { Message } from '@edgemq/backbone';
 import { validateTopicName } from '@edgemq/core';
 import type { IPublishPacket } from 'mqtt-packet';
 import type { MqttConnection } from '../connection.js';
-import { MqttError, protocolError } from '../errors.js';
+import { MqttError, malformed, protocolError } from '../errors.js';
 import { messagePropertiesOf } from '../properties.js';
 import { ReasonCode } from '../reason-codes.js';
 import { sendAck } from '../send.js';
@@ -14,11 +14,17 @@ export function handlePublish(conn: MqttConnection, packet: IPublishPacket): und
   const topic = conn.inboundAliases
     ? conn.inboundAliases.resolve(packet.topic, packet.properties?.topicAlias)
     : packet.topic;
-  // [MQTT-3.3.2-2] no wildcards in a topic name; [MQTT-4.7.3-1] not empty.
-  if (!validateTopicName(topic)) throw protocolError(`invalid topic name "${topic}"`);
+  const cache = conn.topicCache;
+  if (!cache?.valid || cache.topic !== topic) {
+    // [MQTT-3.3.2-2] no wildcards in a topic name; [MQTT-4.7.3-1] not empty.
+    if (!validateTopicName(topic)) throw protocolError(`invalid topic name "${topic}"`);
+    if (cache && cache.topic === topic) cache.valid = true;
+  }
   const packetId = packet.messageId ?? 0;
+  // mqtt-packet reads a packet id cut short as -1: a malformed packet.
+  if (packet.qos > 0 && packetId < 0) throw malformed('PUBLISH without a packet id');
   const ack = packet.qos === 1 ? 'puback' : 'pubrec';
-  if (packet.qos === 2 && conn.incomingQos2.has(packetId)) {
+  if (packet.qos === 2 && conn.incomingQos2?.has(packetId)) {
     // A re-sent QoS 2 PUBLISH whose PUBREL has not come: acknowledge, never publish twice.
     sendAck(conn, 'pubrec', packetId);
     return;
@@ -26,7 +32,7 @@ export function handlePublish(conn: MqttConnection, packet: IPublishPacket): und
   if (
     packet.qos > 0 &&
     conn.version === 5 &&
-    conn.inboundQos1Pending + conn.incomingQos2.size >= conn.options.receiveMaximum
+    conn.inboundQos1Pending + (conn.incomingQos2?.size ?? 0) >= conn.options.receiveMaximum
   ) {
     // [MQTT-3.3.4-8] more unacknowledged QoS>0 PUBLISHes than our Receive Maximum.
     throw new MqttError(ReasonCode.receiveMaximumExceeded, 'receive maximum exceeded');
@@ -44,16 +50,16 @@ export function handlePublish(conn: MqttConnection, packet: IPublishPacket): und
     payload,
     qos: packet.qos,
     retain: packet.retain,
-    ...(properties ? { properties } : {}),
     origin: { nodeId: conn.options.nodeId, clientId: conn.clientId },
     createdAtMs: Date.now(),
   };
-  const stored = conn.broker.publish(message);
+  if (properties) message.properties = properties;
   if (packet.qos === 0) {
-    stored.catch(() => undefined); // QoS 0 promises nothing
+    conn.broker.publishUnacknowledged(message); // QoS 0 promises nothing
     return;
   }
-  if (packet.qos === 2) conn.incomingQos2.add(packetId);
+  const stored = conn.broker.publish(message);
+  if (packet.qos === 2) conn.qos2Ids().add(packetId);
   else conn.inboundQos1Pending++;
   stored.then(
     ({ matched }) => {
@@ -65,7 +71,7 @@ export function handlePublish(conn: MqttConnection, packet: IPublishPacket): und
     () => {
       // Not stored: never acknowledge it as if it were. 5.0 says why; 3.1.1 withholds the ack.
       if (packet.qos === 1) conn.inboundQos1Pending--;
-      else conn.incomingQos2.delete(packetId);
+      else conn.incomingQos2?.delete(packetId);
       if (conn.version === 5)
         conn.corked(() =>
           sendAck(conn, ack, packetId, ReasonCode.unspecifiedError, 'message could not be stored'),

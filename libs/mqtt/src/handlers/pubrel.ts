@@ -7,6 +7,6 @@ import { sendAck } from '../send.js';
 
 export function handlePubrel(conn: MqttConnection, packet: IPubrelPacket): undefined {
   const packetId = packet.messageId ?? 0;
-  const known = conn.incomingQos2.delete(packetId);
+  const known = conn.incomingQos2?.delete(packetId) ?? false;
   sendAck(conn, 'pubcomp', packetId, known ? ReasonCode.success : ReasonCode.packetIdentifierNotFound);
 }

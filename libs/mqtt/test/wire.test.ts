@@ -1,0 +1,532 @@
+// The fast codec (wire.ts) against mqtt-packet: what it decodes must read exactly as
+// mqtt-packet reads it, what it leaves alone must go to mqtt-packet (and fail there as
+// before), and what it encodes must be what mqtt-packet would send or parse back the same.
+import mqttPacket, { type IPublishPacket, type Packet } from 'mqtt-packet';
+import { describe, expect, it } from 'vitest';
+import { decoderFor, type ProtocolVersion } from '../src/codec.js';
+import { MqttError } from '../src/errors.js';
+import { Framer } from '../src/framer.js';
+import { ReasonCode } from '../src/reason-codes.js';
+import {
+  decodeFast,
+  encodeAck,
+  encodePublish,
+  encodePublishProperties,
+  PINGRESP_BYTES,
+  TopicCache,
+} from '../src/wire.js';
+
+const versions: ProtocolVersion[] = [3, 4, 5];
+
+/** mqtt-packet's reading of one whole packet (a fresh parser each time). */
+function slowDecode(bytes: Buffer, version: ProtocolVersion): Packet {
+  let packet: Packet | undefined;
+  let error: Error | undefined;
+  const parser = mqttPacket.parser({ protocolVersion: version });
+  parser.on('packet', (p: Packet) => {
+    packet = p;
+  });
+  parser.on('error', (e: Error) => {
+    error = e;
+  });
+  parser.parse(Buffer.from(bytes));
+  if (error) throw error;
+  if (!packet) throw new Error('incomplete');
+  return packet;
+}
+
+/** What the broker does with a packet: the fast codec first, mqtt-packet for the rest. */
+function decode(bytes: Buffer, version: ProtocolVersion): Packet {
+  return decodeFast(bytes, version) ?? decoderFor(version).decode(Buffer.from(bytes));
+}
+
+const generate = (packet: Packet, version: ProtocolVersion) =>
+  mqttPacket.generate(packet, { protocolVersion: version });
+
+/** The fields a handler reads from a PUBLISH. */
+function publishFields(p: Packet) {
+  const publish = p as IPublishPacket;
+  return {
+    cmd: publish.cmd,
+    topic: publish.topic,
+    payload: Buffer.from(publish.payload),
+    qos: publish.qos,
+    retain: publish.retain,
+    dup: publish.dup,
+    messageId: publish.qos > 0 ? publish.messageId : undefined,
+    properties: publish.properties,
+  };
+}
+
+const topics = ['a', 'sensors/temp/kitchen', 'ünïcödé/✓/𝄞', 'x'.repeat(300)];
+const payloadSizes = [0, 1, 64, 127, 128, 16_383, 16_384, 200_000];
+
+describe('decodeFast: PUBLISH', () => {
+  for (const version of versions) {
+    for (const qos of [0, 1, 2] as const) {
+      it(`reads v${version} QoS ${qos} as mqtt-packet does (topics, payload sizes, retain, dup)`, () => {
+        let n = 0;
+        for (const topic of topics) {
+          for (const size of payloadSizes) {
+            const packet: IPublishPacket = {
+              cmd: 'publish',
+              topic,
+              payload: Buffer.alloc(size, n % 251),
+              qos,
+              retain: n % 2 === 0,
+              dup: qos > 0 && n % 3 === 0,
+              ...(qos > 0 ? { messageId: 1 + ((n * 7919) % 65535) } : {}),
+            };
+            n++;
+            const bytes = generate(packet, version);
+            const fast = decodeFast(bytes, version);
+            expect(fast).toBeDefined();
+            const [ours, theirs] = [publishFields(fast!), publishFields(slowDecode(bytes, version))];
+            expect(ours.payload.equals(theirs.payload)).toBe(true);
+            expect({ ...ours, payload: undefined }).toEqual({ ...theirs, payload: undefined });
+          }
+        }
+      });
+    }
+  }
+
+  it('copies the payload: the packet bytes may be reused afterwards', () => {
+    const bytes = generate(
+      {
+        cmd: 'publish',
+        topic: 't',
+        payload: Buffer.from('hello'),
+        qos: 1,
+        messageId: 5,
+        retain: false,
+        dup: false,
+      },
+      4,
+    );
+    const packet = decodeFast(bytes, 4) as IPublishPacket;
+    bytes.fill(0);
+    expect(packet.topic).toBe('t');
+    expect(Buffer.from(packet.payload).toString()).toBe('hello');
+    expect(packet.messageId).toBe(5);
+  });
+
+  it('leaves a 5.0 PUBLISH with properties to mqtt-packet, which reads them', () => {
+    const bytes = generate(
+      {
+        cmd: 'publish',
+        topic: 't/p',
+        payload: Buffer.from('x'),
+        qos: 1,
+        messageId: 9,
+        retain: false,
+        dup: false,
+        properties: { topicAlias: 3, userProperties: { a: '1' }, contentType: 'text/plain' },
+      },
+      5,
+    );
+    expect(decodeFast(bytes, 5)).toBeUndefined();
+    const packet = decode(bytes, 5) as IPublishPacket;
+    expect(packet.properties).toMatchObject({ topicAlias: 3, contentType: 'text/plain' });
+  });
+
+  it('reads a 5.0 PUBLISH with an empty property section', () => {
+    const bytes = generate(
+      { cmd: 'publish', topic: 'e', payload: Buffer.from('p'), qos: 0, retain: true, dup: false },
+      5,
+    );
+    expect(decodeFast(bytes, 5)).toMatchObject({ topic: 'e', retain: true, qos: 0 });
+  });
+});
+
+describe('decodeFast: acknowledgements and PINGREQ', () => {
+  for (const version of versions) {
+    for (const cmd of ['puback', 'pubrec', 'pubrel', 'pubcomp'] as const) {
+      it(`reads v${version} ${cmd} as mqtt-packet does`, () => {
+        for (const messageId of [1, 255, 256, 65535]) {
+          // At 5.0 mqtt-packet writes reason code 0 out (and a property length) unless told 0.
+          const forms: Packet[] = [{ cmd, messageId } as Packet];
+          if (version === 5) forms.push({ cmd, messageId, reasonCode: 0 } as Packet);
+          for (const form of forms) {
+            const bytes = generate(form, version);
+            const fast = decodeFast(bytes, version);
+            const slow = slowDecode(bytes, version) as Packet & { messageId: number; reasonCode?: number };
+            expect(fast).toMatchObject({ cmd, messageId: slow.messageId });
+            if (version === 5) expect((fast as { reasonCode?: number }).reasonCode).toBe(slow.reasonCode);
+          }
+        }
+      });
+    }
+    it(`reads a v${version} PINGREQ`, () => {
+      expect(decodeFast(generate({ cmd: 'pingreq' }, version), version)).toEqual({ cmd: 'pingreq' });
+    });
+  }
+
+  it('reads a 5.0 ack with reason code 0 written out (with or without a property length)', () => {
+    for (const raw of [
+      [0x40, 0x03, 0x01, 0x02, 0x00],
+      [0x50, 0x04, 0x01, 0x02, 0x00, 0x00],
+    ]) {
+      const bytes = Buffer.from(raw);
+      const fast = decodeFast(bytes, 5);
+      expect(fast).toMatchObject({ messageId: 0x102, reasonCode: 0 });
+      expect(fast).toMatchObject({ cmd: slowDecode(bytes, 5).cmd });
+    }
+    // 3.1.1 has no reason code: a longer ack is mqtt-packet's to read.
+    expect(decodeFast(Buffer.from([0x40, 0x03, 0x01, 0x02, 0x00]), 4)).toBeUndefined();
+  });
+
+  it('leaves a 5.0 ack with a reason code or properties to mqtt-packet', () => {
+    const withCode = generate({ cmd: 'puback', messageId: 3, reasonCode: 0x10 }, 5);
+    expect(decodeFast(withCode, 5)).toBeUndefined();
+    expect(decode(withCode, 5)).toMatchObject({ cmd: 'puback', messageId: 3, reasonCode: 0x10 });
+    const withProps = generate(
+      { cmd: 'pubrec', messageId: 4, reasonCode: 0x80, properties: { reasonString: 'no' } },
+      5,
+    );
+    expect(decodeFast(withProps, 5)).toBeUndefined();
+    expect(decode(withProps, 5)).toMatchObject({ cmd: 'pubrec', messageId: 4, reasonCode: 0x80 });
+  });
+
+  it('leaves other packets (CONNECT, SUBSCRIBE, DISCONNECT…) to mqtt-packet', () => {
+    const others: Packet[] = [
+      { cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: 'c', clean: true, keepalive: 0 },
+      { cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'a/#', qos: 1 }] },
+      { cmd: 'unsubscribe', messageId: 2, unsubscriptions: ['a/#'] },
+      { cmd: 'disconnect' },
+    ];
+    for (const packet of others) expect(decodeFast(generate(packet, 4), 4)).toBeUndefined();
+  });
+});
+
+describe('malformed packets go to mqtt-packet and fail as they did', () => {
+  const cases: Array<[string, number[], ProtocolVersion[]]> = [
+    ['PUBLISH with both QoS bits set', [0x36, 0x05, 0x00, 0x01, 0x61, 0x00, 0x01], [3, 4, 5]],
+    ['PUBLISH whose topic runs past the packet', [0x30, 0x03, 0x00, 0x05, 0x61], [3, 4, 5]],
+    ['PUBLISH with no topic length', [0x30, 0x01, 0x00], [3, 4, 5]],
+    ['PUBREL with flags 0', [0x60, 0x02, 0x00, 0x01], [3, 4, 5]],
+    ['PUBACK with flags set', [0x42, 0x02, 0x00, 0x01], [3, 4, 5]],
+    ['PINGREQ with flags set', [0xc1, 0x00], [3, 4, 5]],
+    ['5.0 PUBACK with an invalid reason code', [0x40, 0x03, 0x00, 0x01, 0x05], [5]],
+    ['5.0 PUBLISH with an unknown property', [0x30, 0x06, 0x00, 0x01, 0x61, 0x02, 0x7f, 0x00], [5]],
+  ];
+  for (const [name, raw, vs] of cases) {
+    for (const version of vs) {
+      it(`${name} (v${version})`, () => {
+        const bytes = Buffer.from(raw);
+        expect(decodeFast(bytes, version)).toBeUndefined();
+        let slowError: unknown;
+        try {
+          slowDecode(bytes, version);
+        } catch (e) {
+          slowError = e;
+        }
+        expect(slowError).toBeInstanceOf(Error);
+        expect(() => decode(bytes, version)).toThrow(MqttError);
+        try {
+          decode(bytes, version);
+        } catch (e) {
+          expect((e as MqttError).reasonCode).toBe(ReasonCode.malformedPacket);
+          expect((e as MqttError).message).toBe((slowError as Error).message);
+        }
+      });
+    }
+  }
+
+  it('a QoS 1 PUBLISH cut before its packet id is left to mqtt-packet (which reads id -1)', () => {
+    const bytes = Buffer.from([0x32, 0x03, 0x00, 0x01, 0x61]);
+    expect(decodeFast(bytes, 4)).toBeUndefined();
+    expect(decode(bytes, 4)).toMatchObject({ cmd: 'publish', messageId: -1 });
+  });
+
+  it('a malformed packet does not spoil the shared decoder for the next one', () => {
+    expect(() => decode(Buffer.from([0x82, 0x03, 0x00, 0x01, 0x00]), 4)).toThrow(MqttError);
+    const ok = generate({ cmd: 'subscribe', messageId: 7, subscriptions: [{ topic: 'x', qos: 0 }] }, 4);
+    expect(decode(ok, 4)).toMatchObject({ cmd: 'subscribe', messageId: 7 });
+  });
+
+  it('an incomplete body is refused as malformed, and the decoder recovers', () => {
+    // A 5.0 SUBSCRIBE whose property length claims more than there is.
+    expect(() => decode(Buffer.from([0x82, 0x04, 0x00, 0x01, 0x05, 0x00]), 5)).toThrow(MqttError);
+    const ok = generate({ cmd: 'unsubscribe', messageId: 8, unsubscriptions: ['y'] }, 5);
+    expect(decode(ok, 5)).toMatchObject({ cmd: 'unsubscribe', messageId: 8 });
+  });
+});
+
+describe('encodePublish', () => {
+  for (const version of versions) {
+    it(`writes v${version} PUBLISHes byte for byte as mqtt-packet (no properties)`, () => {
+      for (const topic of topics) {
+        for (const size of payloadSizes) {
+          for (const qos of [0, 1, 2] as const) {
+            for (const flags of [0, 1, 2, 3]) {
+              const fields = {
+                topic,
+                payload: Buffer.alloc(size, size % 256),
+                qos,
+                retain: (flags & 1) !== 0,
+                dup: qos > 0 && (flags & 2) !== 0,
+                messageId: qos > 0 ? 1 + ((size + flags) % 65535) : undefined,
+              };
+              const ours = encodePublish(fields, version);
+              const theirs = generate({ cmd: 'publish', ...fields } as IPublishPacket, version);
+              expect(ours.equals(theirs)).toBe(true);
+            }
+          }
+        }
+      }
+    });
+  }
+
+  it('writes 5.0 properties that mqtt-packet reads back', () => {
+    const props = {
+      payloadFormatIndicator: true,
+      messageExpiryInterval: 3600,
+      contentType: 'application/json',
+      responseTopic: 'reply/to/me',
+      correlationData: Buffer.from([1, 2, 3, 250]),
+      subscriptionIdentifier: [1, 200, 268_435_455],
+      topicAlias: 7,
+      userProperties: [
+        ['k', 'v1'],
+        ['é', 'ü'],
+        ['k', 'v2'],
+      ] as Array<[string, string]>,
+    };
+    const bytes = encodePublish(
+      {
+        topic: 'p/q',
+        payload: Buffer.from('body'),
+        qos: 1,
+        retain: false,
+        dup: false,
+        messageId: 77,
+        properties: encodePublishProperties(props),
+      },
+      5,
+    );
+    const parsed = slowDecode(bytes, 5) as IPublishPacket;
+    expect(parsed.topic).toBe('p/q');
+    expect(parsed.messageId).toBe(77);
+    expect(Buffer.from(parsed.payload).toString()).toBe('body');
+    expect(parsed.properties).toEqual({
+      payloadFormatIndicator: true,
+      messageExpiryInterval: 3600,
+      contentType: 'application/json',
+      responseTopic: 'reply/to/me',
+      correlationData: Buffer.from([1, 2, 3, 250]),
+      subscriptionIdentifier: [1, 200, 268_435_455],
+      topicAlias: 7,
+      userProperties: { k: ['v1', 'v2'], é: 'ü' },
+    });
+  });
+
+  it('keeps user properties in the order given [MQTT-3.3.2-18]', () => {
+    const section = encodePublishProperties({
+      userProperties: [
+        ['b', '1'],
+        ['a', '2'],
+        ['b', '3'],
+      ],
+    })!;
+    const pair = (k: string, v: string) => [
+      0x26,
+      0,
+      k.length,
+      ...Buffer.from(k),
+      0,
+      v.length,
+      ...Buffer.from(v),
+    ];
+    expect([...section]).toEqual([...pair('b', '1'), ...pair('a', '2'), ...pair('b', '3')]);
+  });
+
+  it('matches mqtt-packet byte for byte with properties in the same order', () => {
+    const properties = {
+      payloadFormatIndicator: false,
+      messageExpiryInterval: 10,
+      contentType: 'c',
+      responseTopic: 'r',
+      correlationData: Buffer.from('cd'),
+      subscriptionIdentifier: 5,
+      topicAlias: 2,
+      userProperties: { x: 'y' },
+    };
+    const ours = encodePublish(
+      {
+        topic: '',
+        payload: Buffer.from('z'),
+        qos: 2,
+        retain: true,
+        dup: true,
+        messageId: 65535,
+        properties: encodePublishProperties(properties),
+      },
+      5,
+    );
+    const theirs = generate(
+      {
+        cmd: 'publish',
+        topic: '',
+        payload: Buffer.from('z'),
+        qos: 2,
+        retain: true,
+        dup: true,
+        messageId: 65535,
+        properties,
+      },
+      5,
+    );
+    expect(ours.equals(theirs)).toBe(true);
+  });
+
+  it('has no property section for empty properties', () => {
+    expect(encodePublishProperties({})).toBeUndefined();
+    expect(encodePublishProperties({ userProperties: [] })).toBeUndefined();
+  });
+
+  it('a round trip through the fast decoder gives the fields back', () => {
+    for (const version of versions) {
+      const bytes = encodePublish(
+        { topic: 'r/t', payload: Buffer.from('rt'), qos: 2, retain: true, dup: true, messageId: 4242 },
+        version,
+      );
+      expect(publishFields(decodeFast(bytes, version)!)).toEqual({
+        cmd: 'publish',
+        topic: 'r/t',
+        payload: Buffer.from('rt'),
+        qos: 2,
+        retain: true,
+        dup: true,
+        messageId: 4242,
+        properties: undefined,
+      });
+    }
+  });
+});
+
+describe('encodeAck and PINGRESP', () => {
+  for (const version of versions) {
+    it(`writes v${version} acks byte for byte as mqtt-packet`, () => {
+      for (const cmd of ['puback', 'pubrec', 'pubrel', 'pubcomp'] as const) {
+        for (const messageId of [1, 300, 65535]) {
+          const theirs = generate(
+            { cmd, messageId, ...(version === 5 ? { reasonCode: 0 } : {}) } as Packet,
+            version,
+          );
+          expect(encodeAck(cmd, messageId).equals(theirs)).toBe(true);
+        }
+      }
+      expect(PINGRESP_BYTES.equals(generate({ cmd: 'pingresp' }, version))).toBe(true);
+    });
+  }
+});
+
+describe('Framer with lent chunks', () => {
+  const publish = (topic: string, size: number) =>
+    generate({ cmd: 'publish', topic, payload: Buffer.alloc(size, 9), qos: 0, retain: false, dup: false }, 4);
+
+  /** Feeds `chunks` one by one, each in a buffer that is wiped after the call, like uWS does. */
+  function feed(framer: Framer, chunks: Buffer[]): Buffer[] {
+    const out: Buffer[] = [];
+    for (const chunk of chunks) {
+      const lent = Buffer.from(chunk);
+      framer.begin(lent);
+      for (let p = framer.next(); p !== undefined; p = framer.next()) out.push(Buffer.from(p));
+      framer.end();
+      lent.fill(0xee);
+    }
+    return out;
+  }
+
+  it('keeps a packet split over frames intact though each frame is reused', () => {
+    const bytes = publish('split', 5000);
+    const framer = new Framer(1 << 20);
+    const chunks = [
+      bytes.subarray(0, 1),
+      bytes.subarray(1, 2),
+      bytes.subarray(2, 3000),
+      bytes.subarray(3000),
+    ];
+    const [packet] = feed(framer, chunks);
+    expect(packet.equals(bytes)).toBe(true);
+  });
+
+  it('cuts merged packets and keeps a partial tail', () => {
+    const a = publish('a', 10);
+    const b = publish('b', 300);
+    const c = generate({ cmd: 'pingreq' }, 4);
+    const all = Buffer.concat([a, b, c, a]);
+    const framer = new Framer(1 << 20);
+    const cutAt = a.length + 5;
+    const packets = feed(framer, [
+      all.subarray(0, cutAt),
+      all.subarray(cutAt, all.length - 2),
+      all.subarray(-2),
+    ]);
+    expect(packets.map((p) => p.length)).toEqual([a.length, b.length, c.length, a.length]);
+    expect(Buffer.concat(packets).equals(all)).toBe(true);
+  });
+
+  it('gathers a large packet sent one byte per frame', () => {
+    const bytes = publish('bytewise', 20_000);
+    const framer = new Framer(1 << 20);
+    const chunks = Array.from({ length: bytes.length }, (_, i) => bytes.subarray(i, i + 1));
+    const packets = feed(framer, chunks);
+    expect(packets).toHaveLength(1);
+    expect(packets[0].equals(bytes)).toBe(true);
+  });
+
+  it('refuses a packet above the maximum as soon as its length is known', () => {
+    const framer = new Framer(100);
+    const bytes = publish('big', 200);
+    framer.begin(bytes.subarray(0, 3));
+    expect(() => framer.next()).toThrow(MqttError);
+    framer.end();
+  });
+
+  it('refuses a fifth remaining-length byte as malformed', () => {
+    const framer = new Framer(1 << 30);
+    framer.begin(Buffer.from([0x30, 0x80, 0x80]));
+    expect(framer.next()).toBeUndefined();
+    framer.end();
+    framer.begin(Buffer.from([0x80, 0x80, 0x01]));
+    try {
+      framer.next();
+      expect.unreachable();
+    } catch (e) {
+      expect((e as MqttError).reasonCode).toBe(ReasonCode.malformedPacket);
+    }
+    framer.end();
+  });
+});
+
+describe('TopicCache', () => {
+  const publish = (topic: string) =>
+    generate({ cmd: 'publish', topic, payload: Buffer.from('p'), qos: 0, retain: false, dup: false }, 4);
+
+  it('gives the same string back for the same topic bytes, and forgets validity on a new topic', () => {
+    const cache = new TopicCache();
+    const first = decodeFast(publish('a/b/c'), 4, cache) as IPublishPacket;
+    expect(first.topic).toBe('a/b/c');
+    cache.valid = true;
+    const again = decodeFast(publish('a/b/c'), 4, cache) as IPublishPacket;
+    expect(again.topic).toBe('a/b/c');
+    expect(cache.valid).toBe(true);
+    // Same length, other bytes: decoded afresh, and no longer known valid.
+    const other = decodeFast(publish('a/b/d'), 4, cache) as IPublishPacket;
+    expect(other.topic).toBe('a/b/d');
+    expect(cache.topic).toBe('a/b/d');
+    expect(cache.valid).toBe(false);
+  });
+
+  it('decodes every topic right, cached or not (unicode, long, reused buffers)', () => {
+    const cache = new TopicCache();
+    const sequence = ['x', 'x', 'ü/✓', 'ü/✓', 'y'.repeat(200), 'y'.repeat(200), 'x', '#', 'x'];
+    for (const topic of sequence) {
+      const bytes = publish(topic);
+      const packet = decodeFast(bytes, 4, cache) as IPublishPacket;
+      bytes.fill(0); // the packet bytes are lent: the cache must not depend on them
+      expect(packet.topic).toBe(topic);
+    }
+  });
+});
