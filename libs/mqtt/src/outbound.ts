@@ -55,7 +55,9 @@ export interface OutboundOptions {
 
 export class Outbound {
   private readonly inflight = new Map<number, InflightEntry>();
+  /** Waiting for room, oldest first, from index `head` on (sent ones are skipped, not spliced). */
   private pending: OutboundMessage[] = [];
+  private head = 0;
   private nextPacketId = 1;
   private recent: string[] = [];
   private congested = false;
@@ -73,7 +75,7 @@ export class Outbound {
   }
 
   get pendingCount(): number {
-    return this.pending.length;
+    return this.pending.length - this.head;
   }
 
   send(entry: OutboundMessage): void {
@@ -87,7 +89,7 @@ export class Outbound {
       return;
     }
     entry.sinceMs ??= Date.now();
-    if (!this.hasRoom() || this.pending.length > 0) {
+    if (!this.hasRoom() || this.pendingCount > 0) {
       this.enqueue(entry);
       return;
     }
@@ -99,7 +101,8 @@ export class Outbound {
     if (entries.length === 0) return;
     // Taken out of a queue, these now live only here and in the log, from their creation on.
     for (const entry of entries) entry.sinceMs ??= entry.message.createdAtMs;
-    this.pending = entries.concat(this.pending);
+    this.pending = entries.concat(this.waiting());
+    this.head = 0;
     this.trim();
   }
 
@@ -110,7 +113,10 @@ export class Outbound {
       this.nextPacketId = nextId(entry.packetId);
     }
     this.recent = state?.recent ?? [];
-    if (state) this.pending = state.pending.concat(this.pending);
+    if (state) {
+      this.pending = state.pending.concat(this.waiting());
+      this.head = 0;
+    }
     this.dropRepeats();
     this.open = true;
     for (const entry of [...this.inflight.values()]) {
@@ -136,7 +142,8 @@ export class Outbound {
     const key = messageKey(entry);
     if (key !== undefined) {
       this.recent.push(key);
-      if (this.recent.length > RECENT_LIMIT) this.recent.splice(0, this.recent.length - RECENT_LIMIT);
+      // Trimmed in halves, not per completion: splice(0, 1) on a full list moves 1000 entries.
+      if (this.recent.length >= 2 * RECENT_LIMIT) this.recent = this.recent.slice(-RECENT_LIMIT);
     }
     this.pump();
     return true;
@@ -153,15 +160,20 @@ export class Outbound {
 
   /** The oldest `sinceMs` of any unfinished QoS 1/2 message (pending is oldest first). */
   oldestUnsettledMs(): number | undefined {
-    let oldest = this.pending[0]?.sinceMs;
+    let oldest = this.pending[this.head]?.sinceMs;
     for (const entry of this.inflight.values()) {
-      if (entry.sinceMs !== undefined && (oldest === undefined || entry.sinceMs < oldest)) oldest = entry.sinceMs;
+      if (entry.sinceMs !== undefined && (oldest === undefined || entry.sinceMs < oldest))
+        oldest = entry.sinceMs;
     }
     return oldest;
   }
 
   snapshot(): OutboundState {
-    return { inflight: [...this.inflight.values()], pending: this.pending, recent: this.recent };
+    return {
+      inflight: [...this.inflight.values()],
+      pending: this.waiting(),
+      recent: this.recent.slice(-RECENT_LIMIT),
+    };
   }
 
   /** MQTT 5: the client's Receive Maximum narrows the window [MQTT-3.3.4-9]. */
@@ -180,7 +192,9 @@ export class Outbound {
       const key = messageKey(entry);
       if (key !== undefined) seen.add(key);
     }
-    this.pending = this.pending.filter((entry) => {
+    const waiting = this.waiting();
+    this.head = 0;
+    this.pending = waiting.filter((entry) => {
       const key = messageKey(entry);
       if (key === undefined) return true;
       if (seen.has(key)) return false;
@@ -194,14 +208,39 @@ export class Outbound {
   }
 
   private pump(): void {
-    let i = 0;
-    while (i < this.pending.length && this.hasRoom()) this.transmit(this.pending[i++]);
-    if (i > 0) this.pending = this.pending.slice(i);
+    while (this.head < this.pending.length && this.hasRoom()) this.transmit(this.pending[this.head++]);
+    this.compact();
+  }
+
+  /** The messages still waiting, as a fresh array. */
+  private waiting(): OutboundMessage[] {
+    return this.head === 0 ? this.pending.slice() : this.pending.slice(this.head);
+  }
+
+  /** Drops the skipped prefix once it is most of the array (amortised O(1) per message). */
+  private compact(): void {
+    if (this.head === 0) return;
+    if (this.head === this.pending.length) {
+      this.pending = [];
+      this.head = 0;
+    } else if (this.head * 2 >= this.pending.length) {
+      this.pending = this.pending.slice(this.head);
+      this.head = 0;
+    }
   }
 
   private transmit(entry: OutboundMessage): void {
     const packetId = this.allocatePacketId();
-    this.inflight.set(packetId, { ...entry, packetId, phase: 'publish' });
+    // Fields listed, not spread: this runs once per QoS 1/2 delivery.
+    this.inflight.set(packetId, {
+      message: entry.message,
+      qos: entry.qos,
+      retain: entry.retain,
+      subscriptionIds: entry.subscriptionIds,
+      sinceMs: entry.sinceMs,
+      packetId,
+      phase: 'publish',
+    });
     this.settle(this.sink.sendPublish(entry, packetId, false), packetId);
   }
 
@@ -217,10 +256,11 @@ export class Outbound {
   }
 
   private trim(): void {
-    const excess = this.pending.length - this.options.maxQueued;
+    const excess = this.pendingCount - this.options.maxQueued;
     if (excess <= 0) return;
-    this.pending = this.pending.slice(excess);
+    this.head += excess; // the oldest go
     this.counters.droppedQueueOverflow += excess;
+    this.compact();
   }
 
   private allocatePacketId(): number {

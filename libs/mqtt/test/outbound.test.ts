@@ -118,6 +118,23 @@ describe('Outbound', () => {
     expect(outbound.snapshot().pending.map((e) => e.message.topic)).toEqual(['t/5', 't/6']);
   });
 
+  it('sends a long waiting queue in order as acks come, with overflow and snapshots in between', () => {
+    const { outbound, sent, counters } = harness({ maxInflight: 2, maxQueued: 50 });
+    outbound.start(undefined);
+    for (let i = 1; i <= 40; i++) outbound.send(entry(i));
+    for (let k = 0; k < 25; k++) outbound.complete(sent[k].packetId!);
+    expect(sent.map((s) => s.topic)).toEqual(Array.from({ length: 27 }, (_, i) => `t/${i + 1}`));
+    expect(outbound.snapshot().pending.map((e) => e.message.topic)).toEqual(
+      Array.from({ length: 13 }, (_, i) => `t/${i + 28}`),
+    );
+    for (let i = 41; i <= 100; i++) outbound.send(entry(i)); // 73 waiting: the oldest 23 go
+    expect(counters.droppedQueueOverflow).toBe(23);
+    expect(outbound.pendingCount).toBe(50);
+    expect(outbound.snapshot().pending[0].message.topic).toBe('t/51');
+    for (let k = 25; k < 27; k++) outbound.complete(sent[k].packetId!);
+    expect(sent.slice(27).map((s) => s.topic)).toEqual(['t/51', 't/52']);
+  });
+
   it('a message the sink drops (too large, expired) frees its packet id and window slot', () => {
     const { outbound, sent } = harness({ maxInflight: 1, maxQueued: 5 });
     outbound.start(undefined);
