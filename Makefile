@@ -23,11 +23,18 @@ build: deps
 run: build
 	bin/edgemq $(ARGS)
 
-# Debian packages the tests drive: chromium for the browser page test.
+# Debian packages the tests drive: chromium for the browser page test, openssl for the
+# TLS tests' throwaway certificates, and redis-server (with redis-cli): libs/testkit starts
+# a plain Redis with testcontainers when a Docker engine answers and redis-server on a free
+# loopback port otherwise, and the Redis Cluster and Sentinel tests always run redis-server.
 system-test-deps:
-	@if ! command -v chromium >/dev/null 2>&1; then \
-	  echo "installing Debian packages for tests: chromium"; \
-	  $(APT_GET) update -qq && $(APT_GET) install -y -qq --no-install-recommends chromium >/dev/null; \
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v openssl >/dev/null 2>&1 || missing="$$missing openssl"; \
+	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages for tests:$$missing"; \
+	  $(APT_GET) update -qq && $(APT_GET) install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 
 test: build system-test-deps

@@ -7,13 +7,21 @@ import { type Backbone, MemoryBackbone, RedisBackbone } from '@edgemq/backbone';
 import type { EdgeConfig } from '@edgemq/config';
 import { Broker, NodeWatch } from '@edgemq/core';
 import { MqttServer } from '@edgemq/mqtt';
-import { TcpServer, WsServer } from '@edgemq/transport';
+import { TcpServer, type TlsFiles, WsServer } from '@edgemq/transport';
 import { httpRoutes, type NodeStatus } from './http-api.js';
 import { createLogger, type Logger } from './logger.js';
 
+export interface NodePorts {
+  http: number;
+  mqtt: number;
+  wss?: number;
+  mqtts?: number;
+}
+
 export interface EdgeNode {
   readonly nodeId: string;
-  readonly ports: { http: number; mqtt: number };
+  /** Bound ports; wss and mqtts only with TLS listeners (tls.certFile). */
+  readonly ports: NodePorts;
   readonly endpoints: string[];
   readonly broker: Broker;
   readonly logger: Logger;
@@ -54,7 +62,7 @@ export async function startNode(config: EdgeConfig, logger?: Logger): Promise<Ed
 
   const status = (): NodeStatus => ({
     nodeId,
-    ports: { http: ws.port, mqtt: tcp.port },
+    ports: ports(),
     ready: backbone.isReady(),
     backbone: backbone.kind,
     connections: mqtt.connectionCount,
@@ -62,45 +70,59 @@ export async function startNode(config: EdgeConfig, logger?: Logger): Promise<Ed
     subscriptions: broker.subscriptionCount,
     counters: broker.counters.snapshot(),
   });
-  const ws = new WsServer({
-    host: config.host,
-    port: config.http.port,
-    maxPayloadBytes: config.http.maxPayloadBytes,
-    idleTimeoutSec: config.http.idleTimeoutSec,
-    maxBackpressureBytes: config.http.maxBackpressureBytes,
-    acceptors: { mqtt: mqtt.acceptor },
-    routes: httpRoutes(status),
+  const { certFile, keyFile, passphrase } = config.tls;
+  const tlsFiles: TlsFiles | undefined = certFile && keyFile ? { certFile, keyFile, passphrase } : undefined;
+  const wsListener = (port: number, tls?: TlsFiles) =>
+    new WsServer({
+      host: config.host,
+      port,
+      maxPayloadBytes: config.http.maxPayloadBytes,
+      idleTimeoutSec: config.http.idleTimeoutSec,
+      maxBackpressureBytes: config.http.maxBackpressureBytes,
+      acceptors: { mqtt: mqtt.acceptor },
+      routes: httpRoutes(status),
+      tls,
+    });
+  const tcpListener = (port: number, tls?: TlsFiles) =>
+    new TcpServer({
+      host: config.host,
+      port,
+      maxBufferedBytes: config.mqtt.maxBufferedBytes,
+      acceptor: mqtt.acceptor,
+      tls,
+    });
+  // Certificates are checked here, before any port opens.
+  const ws = wsListener(config.http.port);
+  const tcp = tcpListener(config.mqtt.port);
+  const wss = tlsFiles ? wsListener(config.tls.wssPort, tlsFiles) : undefined;
+  const mqtts = tlsFiles ? tcpListener(config.tls.mqttsPort, tlsFiles) : undefined;
+  const listeners = [ws, tcp, wss, mqtts].filter((l) => l !== undefined);
+  for (const listener of listeners) await listener.listen();
+  const ports = (): NodePorts => ({
+    http: ws.port,
+    mqtt: tcp.port,
+    ...(wss ? { wss: wss.port } : {}),
+    ...(mqtts ? { mqtts: mqtts.port } : {}),
   });
-  const tcp = new TcpServer({
-    host: config.host,
-    port: config.mqtt.port,
-    maxBufferedBytes: config.mqtt.maxBufferedBytes,
-    acceptor: mqtt.acceptor,
-  });
-  await ws.listen();
-  await tcp.listen();
 
   const shown = config.host.includes(':') ? `[${config.host}]` : config.host;
   const endpoints = [
     `ws://${shown}:${ws.port}/mqtt`,
     `mqtt://${shown}:${tcp.port}`,
+    ...(wss ? [`wss://${shown}:${wss.port}/mqtt`] : []),
+    ...(mqtts ? [`mqtts://${shown}:${mqtts.port}`] : []),
     `http://${shown}:${ws.port}/`,
   ];
-  log.info(
-    { ports: { http: ws.port, mqtt: tcp.port }, endpoints },
-    `EdgeMQ listening: ${endpoints.join('  ')}`,
-  );
+  log.info({ ports: ports(), endpoints }, `EdgeMQ listening: ${endpoints.join('  ')}`);
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
-      ws.stopListening();
-      tcp.stopListening();
+      for (const listener of listeners) listener.stopListening();
       const drained = mqtt.closeAll();
       const timeout = new Promise((resolve) => setTimeout(resolve, config.shutdownTimeoutMs).unref());
       await Promise.race([drained, timeout]);
-      ws.closeAll();
-      tcp.closeAll();
+      for (const listener of listeners) listener.closeAll();
       watch?.stop();
       broker.stop();
       await backbone.stop();
@@ -109,5 +131,5 @@ export async function startNode(config: EdgeConfig, logger?: Logger): Promise<Ed
     return stopping;
   };
 
-  return { nodeId, ports: { http: ws.port, mqtt: tcp.port }, endpoints, broker, logger: log, status, stop };
+  return { nodeId, ports: ports(), endpoints, broker, logger: log, status, stop };
 }

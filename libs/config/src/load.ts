@@ -67,6 +67,12 @@ function describeIssue(
     });
   }
   const key = path.join('.') || '(top level)';
+  if (issue.code === 'custom') {
+    // A rule across several keys (e.g. certFile with keyFile): name it and where they came from.
+    const fromEnv = overrides.filter((o) => o.field.key.startsWith(`${key}.`)).map((o) => o.field.envVar);
+    const source = fromEnv.length > 0 ? `from ${fromEnv.join(', ')}` : fileSource;
+    return [`${key}: ${issue.message} (${source})`];
+  }
   const field = configFields.find((f) => f.key === key);
   const fromEnv = overrides.find((o) => o.field.key === key);
   const expected =

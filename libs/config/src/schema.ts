@@ -98,6 +98,25 @@ export const redisSchema = z
   })
   .strict();
 
+export const tlsSchema = z
+  .object({
+    certFile: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'PEM certificate (chain) file; with `keyFile` it opens the `wss://` and `mqtts://` listeners',
+      ),
+    keyFile: z.string().min(1).optional().describe('PEM private key file of `certFile`'),
+    passphrase: z.string().optional().describe('Passphrase of an encrypted `keyFile`'),
+    wssPort: int(0, 65535).default(8084).describe('HTTPS/WebSocket-over-TLS listen port (0 = any free port)'),
+    mqttsPort: int(0, 65535).default(8883).describe('MQTT over TLS listen port (0 = any free port)'),
+  })
+  .strict()
+  .refine((tls) => (tls.certFile === undefined) === (tls.keyFile === undefined), {
+    message: 'tls.certFile and tls.keyFile go together: set both, or neither',
+  });
+
 export const configSchema = z
   .object({
     nodeId: z.string().min(1).optional().describe('Node id in the cluster; generated when absent'),
@@ -110,6 +129,9 @@ export const configSchema = z
     http: httpSchema.prefault({}).describe('HTTP and WebSocket listener'),
     mqtt: mqttSchema.prefault({}).describe('MQTT over TCP listener and session limits'),
     redis: redisSchema.prefault({}).describe('Cluster backbone on Redis'),
+    tls: tlsSchema
+      .prefault({})
+      .describe('TLS listeners (wss://, mqtts://), off until a certificate is given'),
     shutdownTimeoutMs: int(0).default(5000).describe('Time allowed for a graceful shutdown before exit'),
   })
   .strict();
@@ -120,4 +142,5 @@ export type EdgeConfig = z.infer<typeof configSchema>;
 export type EdgeConfigInput = z.input<typeof configSchema>;
 export type HttpConfig = EdgeConfig['http'];
 export type MqttConfig = EdgeConfig['mqtt'];
+export type TlsConfig = EdgeConfig['tls'];
 export type LogLevel = EdgeConfig['logLevel'];

@@ -25,6 +25,12 @@ describe('ConfigError', () => {
     expect(err.message).toBe(`unknown key "mqtt.prot" (in ${path}); did you mean "port"?`);
   });
 
+  it('refuses a TLS certificate without its key', () => {
+    expect(fromEnv({ EDGEMQ_TLS_CERT_FILE: '/etc/edgemq/cert.pem' }).message).toBe(
+      'tls: tls.certFile and tls.keyFile go together: set both, or neither (from EDGEMQ_TLS_CERT_FILE)',
+    );
+  });
+
   it('refuses an EDGEMQ_ variable that maps to no key', () => {
     expect(fromEnv({ EDGEMQ_MQTT_PROT: '1' }).message).toBe(
       'unknown environment variable "EDGEMQ_MQTT_PROT": it maps to no config key; did you mean "EDGEMQ_MQTT_PORT"?',

@@ -34,6 +34,7 @@ const defaults = {
     heartbeatMs: 1000,
     nodeDeadAfterMs: 10_000,
   },
+  tls: { wssPort: 8084, mqttsPort: 8883 },
   shutdownTimeoutMs: 5000,
 };
 

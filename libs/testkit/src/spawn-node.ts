@@ -7,7 +7,8 @@ export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
 export interface SpawnedNode {
   readonly process: ChildProcess;
-  readonly ports: { http: number; mqtt: number };
+  /** Bound ports; wss and mqtts only when the node has TLS listeners. */
+  readonly ports: NodePorts;
   readonly output: () => string;
   /** SIGTERM, then the exit code (SIGKILL after `timeoutMs`). */
   stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<number | null>;
@@ -17,6 +18,13 @@ export interface SpawnOptions {
   env?: Record<string, string>;
   args?: string[];
   timeoutMs?: number;
+}
+
+export interface NodePorts {
+  http: number;
+  mqtt: number;
+  wss?: number;
+  mqtts?: number;
 }
 
 /** Spawns a node; resolves once it logs its bound ports. Ports default to 0 (any free). */
@@ -33,17 +41,17 @@ export async function spawnNode(options: SpawnOptions = {}): Promise<SpawnedNode
   });
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const ports = await new Promise<{ http: number; mqtt: number }>((resolve, reject) => {
+  const ports = await new Promise<NodePorts>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`node did not start in time:\n${output}`));
     }, options.timeoutMs ?? 10_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /"ports":\{"http":(\d+),"mqtt":(\d+)\}/.exec(output);
+      const match = /"ports":(\{[^}]*\})/.exec(output);
       if (match) {
         clearTimeout(timer);
-        resolve({ http: Number(match[1]), mqtt: Number(match[2]) });
+        resolve(JSON.parse(match[1]) as NodePorts);
       }
     };
     child.stdout!.on('data', onData);

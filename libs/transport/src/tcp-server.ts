@@ -1,7 +1,10 @@
-// Plain TCP listener (node:net) that hands each socket to one protocol as a ByteConnection.
+// TCP listener (node:net), or TLS over TCP (node:tls) when given a certificate, that hands
+// each socket to one protocol as a ByteConnection.
 import net from 'node:net';
+import tls from 'node:tls';
 import type { Acceptor, ByteConnection, ConnectionHandler, TransportKind } from './byte-connection.js';
 import { bindAddresses } from './loopback.js';
+import { readTlsFiles, type TlsFiles } from './tls-files.js';
 import { CorkedOutput } from './write-batch.js';
 
 export interface TcpServerOptions {
@@ -10,12 +13,13 @@ export interface TcpServerOptions {
   /** Bytes buffered per socket before write() reports full. */
   maxBufferedBytes: number;
   acceptor: Acceptor;
+  /** Serve TLS (mqtts://) with this certificate. */
+  tls?: TlsFiles;
 }
 
 const END_GRACE_MS = 2000;
 
 class TcpByteConnection extends CorkedOutput implements ByteConnection {
-  readonly transport: TransportKind = 'tcp';
   readonly remoteAddress: string;
   handler?: ConnectionHandler;
   /** write() has reported full since the last onDrain. */
@@ -24,6 +28,7 @@ class TcpByteConnection extends CorkedOutput implements ByteConnection {
   constructor(
     private readonly socket: net.Socket,
     private readonly softLimitBytes: number,
+    readonly transport: TransportKind,
   ) {
     super();
     this.remoteAddress = `${socket.remoteAddress}:${socket.remotePort}`;
@@ -92,11 +97,17 @@ export class TcpServer {
 
   async listen(): Promise<number> {
     let port = this.options.port;
+    const material = this.options.tls ? readTlsFiles(this.options.tls) : undefined;
     for (const host of bindAddresses(this.options.host)) {
       // Node emits 'drain' only after write() returned false, i.e. past the high-water mark:
       // making it our soft limit keeps "full" and 'drain' in step.
       const highWaterMark = Math.max(1, this.options.maxBufferedBytes);
-      const server = net.createServer({ noDelay: true, highWaterMark }, (socket) => this.accept(socket));
+      const options = { noDelay: true, highWaterMark };
+      const server = material
+        ? tls.createServer({ ...options, ...material }, (socket) => this.accept(socket, 'tls'))
+        : net.createServer(options, (socket) => this.accept(socket, 'tcp'));
+      // A failed handshake only ends that socket.
+      server.on('tlsClientError', () => undefined);
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen({ host, port, exclusive: true }, () => {
@@ -119,9 +130,9 @@ export class TcpServer {
     for (const socket of this.sockets) socket.destroy();
   }
 
-  private accept(socket: net.Socket): void {
+  private accept(socket: net.Socket, transport: TransportKind): void {
     this.sockets.add(socket);
-    const connection = new TcpByteConnection(socket, this.options.maxBufferedBytes);
+    const connection = new TcpByteConnection(socket, this.options.maxBufferedBytes, transport);
     const handler = this.options.acceptor(connection);
     connection.handler = handler;
     let closed = false;

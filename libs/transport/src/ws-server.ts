@@ -5,6 +5,7 @@ import type { Acceptor } from './byte-connection.js';
 import { type HttpReply, type HttpRequestInfo, type HttpRoute, statusLine } from './http-routes.js';
 import { bindAddresses } from './loopback.js';
 import { selectProtocol, type WsProtocol } from './protocol-selection.js';
+import { readTlsFiles, type TlsFiles } from './tls-files.js';
 import { loadUws } from './uws.js';
 import { WsByteConnection, type WsUserData } from './ws-connection.js';
 
@@ -18,6 +19,8 @@ export interface WsServerOptions {
   maxBackpressureBytes: number;
   acceptors: Partial<Record<WsProtocol, Acceptor>>;
   routes: HttpRoute[];
+  /** Serve HTTPS and WebSocket over TLS (wss://) with this certificate. */
+  tls?: TlsFiles;
 }
 
 // WebSocket close codes (RFC 6455 §7.4.1).
@@ -34,7 +37,15 @@ export class WsServer {
   private boundPort = 0;
 
   constructor(private readonly options: WsServerOptions) {
-    this.app = loadUws().App();
+    const { tls } = options;
+    if (tls) readTlsFiles(tls); // uWS reads the files itself, but says less when they are wrong
+    this.app = tls
+      ? loadUws().SSLApp({
+          cert_file_name: tls.certFile,
+          key_file_name: tls.keyFile,
+          passphrase: tls.passphrase,
+        })
+      : loadUws().App();
     this.registerWebSocket();
     for (const route of options.routes) this.registerRoute(route);
     this.app.any('/*', (res) => {
@@ -77,7 +88,7 @@ export class WsServer {
 
   private registerWebSocket(): void {
     const { maxPayloadBytes, idleTimeoutSec, maxBackpressureBytes, acceptors } = this.options;
-    const transport = 'ws';
+    const transport = this.options.tls ? 'wss' : 'ws';
     this.app.ws<WsUserData>('/*', {
       maxPayloadLength: maxPayloadBytes,
       idleTimeout: idleTimeoutSec,
