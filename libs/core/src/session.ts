@@ -61,8 +61,12 @@ export interface DeliveryTarget {
   takeOver(): Promise<void>;
 }
 
+/** What a session without subscriptions reads: most connections never subscribe. */
+const NO_SUBSCRIPTIONS: ReadonlyMap<string, Subscription> = new Map();
+
 export class Session {
-  readonly subscriptions = new Map<string, Subscription>();
+  /** Created with the first subscription (an empty Map costs ~250 B per connection). */
+  private subs?: Map<string, Subscription>;
   target?: DeliveryTarget;
   /** Generation of the backbone claim this node holds. */
   generation = 0;
@@ -75,6 +79,23 @@ export class Session {
   expiryTimer?: NodeJS.Timeout;
 
   constructor(readonly clientId: string) {}
+
+  /** This session's subscriptions by filter; changed only through SubscriptionIndex. */
+  get subscriptions(): ReadonlyMap<string, Subscription> {
+    return this.subs ?? NO_SUBSCRIPTIONS;
+  }
+
+  /** For SubscriptionIndex: records `sub` under its filter. */
+  keepSubscription(sub: Subscription): void {
+    this.subs ??= new Map();
+    this.subs.set(sub.filter, sub);
+  }
+
+  /** For SubscriptionIndex: forgets the subscription to `filter`. */
+  dropSubscription(filter: string): void {
+    this.subs?.delete(filter);
+    if (this.subs?.size === 0) this.subs = undefined;
+  }
 
   get parked(): boolean {
     return this.target === undefined;

@@ -34,7 +34,7 @@ export class SubscriptionIndex {
       return { sub: existing, existed: true };
     }
     const sub: Subscription = { session, filter, options };
-    session.subscriptions.set(filter, sub);
+    session.keepSubscription(sub);
     this.count++;
     const shared = parseSharedFilter(filter);
     if (!shared) {
@@ -58,7 +58,7 @@ export class SubscriptionIndex {
   remove(sub: Subscription): string | undefined {
     const { session, filter, group } = sub;
     if (session.subscriptions.get(filter) !== sub) return undefined;
-    session.subscriptions.delete(filter);
+    session.dropSubscription(filter);
     this.count--;
     if (!group) {
       this.trie.remove(filter, sub);
