@@ -1,27 +1,37 @@
 // aedes under test: npm `aedes` in its own node process (peers/aedes-server.js), so its CPU
 // and RSS are its own. Alone: in-memory persistence and emitter. As a cluster node (given a
 // Redis URL): `aedes-persistence-redis` and `mqemitter-redis` on that Redis, as aedes
-// documents for clusters. The child listens on port 0 and reports its ports over IPC.
+// documents for clusters. Given the run's certificate (`--cert`, `--key`), also wss:// and
+// mqtts://. The child listens on port 0 and reports its ports over IPC.
 import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { captureOutput, type RunningBroker, type StartOptions, stopChild } from './broker.js';
+import {
+  type BrokerPorts,
+  captureOutput,
+  type RunningBroker,
+  type StartOptions,
+  stopChild,
+} from './broker.js';
 
 export async function start(options: StartOptions = {}): Promise<RunningBroker> {
   const aedesVersion =
     options.redisUrl === undefined
       ? version('aedes')
       : `${version('aedes')} (aedes-persistence-redis ${version('aedes-persistence-redis')}, mqemitter-redis ${version('mqemitter-redis')})`;
-  const args = options.redisUrl === undefined ? [] : ['--redis', options.redisUrl];
+  const args = [
+    ...(options.redisUrl === undefined ? [] : ['--redis', options.redisUrl]),
+    ...(options.tls === undefined ? [] : ['--cert', options.tls.certFile, '--key', options.tls.keyFile]),
+  ];
   const child = fork(new URL('../peers/aedes-server.js', import.meta.url), args, {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   const output = captureOutput(child);
-  const ports = await new Promise<{ tcp: number; ws: number }>((resolve, reject) => {
+  const ports = await new Promise<BrokerPorts>((resolve, reject) => {
     child.once('error', reject);
     const timer = setTimeout(() => reject(new Error(`aedes did not start in time\n${output()}`)), 15_000);
-    child.once('message', (msg: { tcp: number; ws: number }) => {
+    child.once('message', (msg: BrokerPorts) => {
       clearTimeout(timer);
       resolve(msg);
     });
@@ -41,6 +51,7 @@ export async function start(options: StartOptions = {}): Promise<RunningBroker> 
     ports,
     nodes: [ports],
     wsPath: '/mqtt',
+    tls: options.tls,
     output,
     stop: () => stopChild(child),
   };

@@ -1,11 +1,31 @@
-// A broker under test: started on free loopback ports, reachable over TCP and WebSocket,
-// stopped by pid (`start.ts` starts one, or a 2-node cluster on a Redis of its own).
+// A broker under test: started on free loopback ports, reachable over TCP and WebSocket
+// (and, given a certificate, over WebSocket over TLS and MQTT over TLS), stopped by pid
+// (`start.ts` starts one, or a 2-node cluster on a Redis of its own).
 import type { ChildProcess } from 'node:child_process';
 import net from 'node:net';
-import type { Endpoint, Transport } from '../load/wire.js';
+import { type Endpoint, isTlsTransport, type Transport } from '../load/wire.js';
 
 export const brokerNames = ['edgemq', 'mosquitto', 'aedes'] as const;
 export type BrokerName = (typeof brokerNames)[number];
+
+/** A node's listening ports; `wss` and `mqtts` only when it was started with a certificate. */
+export interface BrokerPorts {
+  tcp: number;
+  ws: number;
+  wss?: number;
+  mqtts?: number;
+}
+
+/** The throwaway certificate of a bench run (testkit's `selfSignedCertificate`). */
+export interface BrokerTls {
+  certFile: string;
+  keyFile: string;
+  /** PEM: what the load generator trusts. */
+  cert: string;
+}
+
+/** The name the bench certificate is made for (CN and SAN), checked by the clients. */
+export const TLS_SERVERNAME = 'localhost';
 
 export interface RunningBroker {
   readonly name: BrokerName;
@@ -15,9 +35,11 @@ export interface RunningBroker {
   /** Every broker process (both nodes of a cluster): CPU and RSS are summed over these. */
   readonly pids: readonly number[];
   /** The first node's ports. */
-  readonly ports: { tcp: number; ws: number };
+  readonly ports: BrokerPorts;
   /** Every node's ports, `nodes[0]` = `ports`; one entry for a single broker. */
-  readonly nodes: readonly { tcp: number; ws: number }[];
+  readonly nodes: readonly BrokerPorts[];
+  /** The certificate its TLS listeners serve (started with one). */
+  readonly tls?: BrokerTls;
   /** WebSocket path the broker serves MQTT on. */
   readonly wsPath: string;
   /** The Redis a cluster runs on (started for the cell, stopped with it). */
@@ -36,11 +58,16 @@ export const clusterBrokerNames: readonly BrokerName[] = ['edgemq', 'aedes'];
 /** Where to connect over `transport`: node `node` (0 = the first) of the broker. */
 export function endpointOf(broker: RunningBroker, transport: Transport, node = 0): Endpoint {
   const ports = broker.nodes[node] ?? broker.ports;
+  const port = ports[transport];
+  if (port === undefined || (isTlsTransport(transport) && broker.tls === undefined)) {
+    throw new Error(`${broker.name} has no ${transport} listener (started without a certificate)`);
+  }
   return {
     transport,
     host: '127.0.0.1',
-    port: transport === 'tcp' ? ports.tcp : ports.ws,
+    port,
     path: broker.wsPath,
+    ...(isTlsTransport(transport) ? { tls: { ca: broker.tls!.cert, servername: TLS_SERVERNAME } } : {}),
   };
 }
 
@@ -104,4 +131,6 @@ export interface StartOptions {
   redisUrl?: string;
   /** Cluster node number (1, 2): names the node where the broker takes a node id. */
   node?: number;
+  /** Also open the TLS listeners (`wss`, `mqtts`) with this certificate. */
+  tls?: BrokerTls;
 }

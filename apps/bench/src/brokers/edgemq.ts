@@ -1,7 +1,8 @@
 // EdgeMQ under test: `bin/edgemq` from this tree (built), log level warn, on free loopback
 // ports; embedded mode (no Redis), or a cluster node when given a Redis URL
-// (EDGEMQ_REDIS_URL, EDGEMQ_NODE_ID bench-node-<n>). `bin/edgemq` execs node, so the child
-// pid is the broker.
+// (EDGEMQ_REDIS_URL, EDGEMQ_NODE_ID bench-node-<n>). Given the run's certificate, also its
+// TLS listeners: EDGEMQ_TLS_CERT_FILE / _KEY_FILE, wss:// on EDGEMQ_TLS_WSS_PORT and mqtts://
+// on EDGEMQ_TLS_MQTTS_PORT. `bin/edgemq` execs node, so the child pid is the broker.
 //
 // Not testkit's spawnNode: it learns the ports from the info-level "listening" log line,
 // which log level warn hides. Here the ports are chosen first and readiness is /readyz.
@@ -25,6 +26,8 @@ export async function start(options: StartOptions = {}): Promise<RunningBroker> 
   }
   const edgemqVersion = version();
   const [ws, tcp] = [await freePort(), await freePort()];
+  const tls = options.tls;
+  const tlsPorts = tls === undefined ? undefined : { wss: await freePort(), mqtts: await freePort() };
   const child = spawn(`${repoRoot}bin/edgemq`, [], {
     env: {
       ...process.env,
@@ -35,6 +38,14 @@ export async function start(options: StartOptions = {}): Promise<RunningBroker> 
       ...(options.redisUrl === undefined
         ? {}
         : { EDGEMQ_REDIS_URL: options.redisUrl, EDGEMQ_NODE_ID: `bench-node-${options.node ?? 1}` }),
+      ...(tls === undefined || tlsPorts === undefined
+        ? {}
+        : {
+            EDGEMQ_TLS_CERT_FILE: tls.certFile,
+            EDGEMQ_TLS_KEY_FILE: tls.keyFile,
+            EDGEMQ_TLS_WSS_PORT: String(tlsPorts.wss),
+            EDGEMQ_TLS_MQTTS_PORT: String(tlsPorts.mqtts),
+          }),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -42,6 +53,10 @@ export async function start(options: StartOptions = {}): Promise<RunningBroker> 
   try {
     await waitForPort(tcp, child);
     await waitForPort(ws, child);
+    if (tlsPorts !== undefined) {
+      await waitForPort(tlsPorts.wss, child);
+      await waitForPort(tlsPorts.mqtts, child);
+    }
     await waitReady(ws);
   } catch (err) {
     await stopChild(child);
@@ -52,9 +67,10 @@ export async function start(options: StartOptions = {}): Promise<RunningBroker> 
     version: edgemqVersion,
     pid: child.pid!,
     pids: [child.pid!],
-    ports: { tcp, ws },
-    nodes: [{ tcp, ws }],
+    ports: { tcp, ws, ...tlsPorts },
+    nodes: [{ tcp, ws, ...tlsPorts }],
     wsPath: '/mqtt',
+    tls,
     output,
     stop: () => stopChild(child, 10_000),
   };

@@ -7,6 +7,7 @@ import { startBenchRedis } from '../system/redis.js';
 import * as aedes from './aedes.js';
 import {
   type BrokerName,
+  type BrokerTls,
   clusterBrokerNames,
   type RunningBroker,
   type StartOptions,
@@ -23,9 +24,14 @@ const starters: Record<BrokerName, Starter> = {
   aedes: aedes.start,
 };
 
-export async function startBroker(name: BrokerName, topology: Topology = 'single'): Promise<RunningBroker> {
+/** `tls`: also open the TLS listeners (wss, mqtts) with that certificate, on every node. */
+export async function startBroker(
+  name: BrokerName,
+  topology: Topology = 'single',
+  tls?: BrokerTls,
+): Promise<RunningBroker> {
   const start = starters[name];
-  const broker = topology === 'single' ? await start() : await startCluster(name, start);
+  const broker = topology === 'single' ? await start({ tls }) : await startCluster(name, start, tls);
   const stop = onCleanup(() => broker.stop());
   return { ...broker, output: broker.output, stop };
 }
@@ -36,7 +42,7 @@ const CLUSTER_NODES = 2;
  * A Redis of its own (testkit's `startRedis`, redis-server installed when missing) and
  * CLUSTER_NODES broker processes on it. Stops the nodes, then Redis.
  */
-async function startCluster(name: BrokerName, start: Starter): Promise<RunningBroker> {
+async function startCluster(name: BrokerName, start: Starter, tls?: BrokerTls): Promise<RunningBroker> {
   if (!clusterBrokerNames.includes(name)) {
     throw new Error(`${name} has no cluster mode here (cluster brokers: ${clusterBrokerNames.join(', ')})`);
   }
@@ -47,7 +53,8 @@ async function startCluster(name: BrokerName, start: Starter): Promise<RunningBr
     await redis.stop();
   };
   try {
-    for (let node = 1; node <= CLUSTER_NODES; node++) nodes.push(await start({ redisUrl: redis.url, node }));
+    for (let node = 1; node <= CLUSTER_NODES; node++)
+      nodes.push(await start({ redisUrl: redis.url, node, tls }));
   } catch (err) {
     await stopAll();
     throw err;
@@ -60,6 +67,7 @@ async function startCluster(name: BrokerName, start: Starter): Promise<RunningBr
     ports: nodes[0].ports,
     nodes: nodes.map((n) => n.ports),
     wsPath: nodes[0].wsPath,
+    tls: nodes[0].tls,
     redis: { url: redis.url, pid: redis.pid, version: redis.version },
     output: () => nodes.map((n, i) => `--- node ${i + 1}\n${n.output()}`).join('\n'),
     stop: stopAll,

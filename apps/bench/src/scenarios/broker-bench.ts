@@ -7,6 +7,11 @@
 //
 // Runs are interleaved: run 1 of every cell, then run 2 of every cell, …, so a host that
 // gets busier or quieter during the bench shifts every broker's figures alike.
+//
+// TLS transports (`wss`, `mqtts`): one throwaway self-signed certificate per scenario run
+// (testkit's `selfSignedCertificate`), given to the brokers of the TLS cells only (tcp and
+// ws cells start exactly as without it) and removed when the scenario ends, also on Ctrl-C.
+import { selfSignedCertificate, type TestCertificate } from '@edgemq/testkit';
 import {
   type BrokerName,
   brokerNames,
@@ -17,7 +22,7 @@ import {
 import { startBroker } from '../brokers/start.js';
 import type { LoadResult } from '../load/coordinator.js';
 import type { WorkerPlan } from '../load/plan.js';
-import type { Endpoint, Transport } from '../load/wire.js';
+import { type Endpoint, isTlsTransport, type Transport, transportNames } from '../load/wire.js';
 import { medianFigures } from '../report/median.js';
 import {
   machineLine,
@@ -39,10 +44,10 @@ import {
   type ScenarioFlag,
   UsageError,
 } from '../scenario.js';
-import { runCleanup } from '../system/cleanup.js';
+import { onCleanup, runCleanup } from '../system/cleanup.js';
 import { machineInfo } from '../system/proc.js';
 
-export const transports: readonly Transport[] = ['tcp', 'ws'];
+export const transports: readonly Transport[] = transportNames;
 
 /** The flags every broker scenario takes; `brokers` lists the brokers the scenario can run. */
 export function commonFlags(
@@ -58,7 +63,8 @@ export function commonFlags(
     transport: {
       type: 'string',
       default: defaults.transport ?? 'tcp,ws',
-      description: 'comma-separated transports: tcp, ws',
+      description:
+        'comma-separated transports: tcp (mqtt://), ws (ws://…/mqtt), wss (wss://…/mqtt), mqtts (mqtts://)',
     },
     seconds: {
       type: 'string',
@@ -263,13 +269,23 @@ export function defineBrokerScenario<F extends object>(spec: BrokerScenarioSpec<
       const runs = new Map<string, F[]>();
       const versions: Record<string, string> = {};
       const failures: string[] = [];
-      const unstartable = new Set<BrokerName>();
+      // `<broker>` or `<broker> with TLS`: a broker that could not start is not tried again
+      // (a TLS start failure leaves its plain tcp/ws cells running).
+      const unstartable = new Set<string>();
+      const startKey = (name: BrokerName, transport: Transport) =>
+        isTlsTransport(transport) ? `${name} with TLS` : name;
       let redisVersion: string | undefined;
+      let certificate: TestCertificate | undefined;
       try {
+        if (common.transports.some(isTlsTransport)) {
+          certificate = await selfSignedCertificate();
+          const cert = certificate;
+          onCleanup(() => cert.remove());
+        }
         for (let run = 1; run <= common.runs; run++) {
           for (const name of common.brokers) {
-            if (unstartable.has(name)) continue;
             for (const transport of common.transports) {
+              if (unstartable.has(startKey(name, transport))) continue;
               const label =
                 common.runs > 1
                   ? `[${spec.name} ${name}/${transport} run ${run}/${common.runs}]`
@@ -278,12 +294,17 @@ export function defineBrokerScenario<F extends object>(spec: BrokerScenarioSpec<
               process.stderr.write(`${label} starting ${what}\n`);
               let broker: RunningBroker;
               try {
-                broker = await startBroker(name, spec.topology);
+                broker = await startBroker(
+                  name,
+                  spec.topology,
+                  isTlsTransport(transport) ? certificate : undefined,
+                );
               } catch (err) {
-                failures.push(`${name}: could not start: ${(err as Error).message.split('\n')[0]}`);
+                const key = startKey(name, transport);
+                failures.push(`${key}: could not start: ${(err as Error).message.split('\n')[0]}`);
                 process.stderr.write(`${label} ${(err as Error).message}\n`);
-                unstartable.add(name); // the other transports and runs would fail the same way
-                break;
+                unstartable.add(key); // the other transports and runs would fail the same way
+                continue;
               }
               versions[name] = broker.version;
               if (broker.redis !== undefined) redisVersion = broker.redis.version;
