@@ -89,9 +89,11 @@ export class Broker {
   private readonly wills: DelayedWills;
   private readonly membership: SharedMembership;
   private publishSeq = 0;
-  /** Start times of queue pushes not yet stored, by push number (oldest first). */
+  /** Pushes to parked-session queues not yet stored: the log time of each message. */
   private readonly queueing = new Map<number, number>();
   private queueingSeq = 0;
+  /** Adopted sessions whose replay is still running, by client id. */
+  private readonly replaying = new Map<string, Promise<void>>();
   private readonly retained = new RetainedIndex();
   private readonly openLock = new KeyedLock();
   private readonly batcher: AppendBatcher;
@@ -170,12 +172,14 @@ export class Broker {
     session.will = request.will;
     // From here live messages reach the new connection; queued ones are older and come first.
     session.target = request.target;
-    let queued = previous ? await this.backbone.queues.take(clientId, this.options.maxQueuedMessages) : [];
     // The old owner is gone without handing over: what it had in flight lives only in the log.
-    if (previous && orphanedSinceMs !== undefined) {
-      const replayed = await this.replayFor(new Set([session]), orphanedSinceMs);
-      queued = queued.concat(replayed.get(session) ?? []);
-    }
+    // Read it before taking the queue, so a failed read loses nothing already taken.
+    const replayed =
+      previous && orphanedSinceMs !== undefined
+        ? ((await this.replayFor(new Set([session]), orphanedSinceMs)).get(session) ?? [])
+        : [];
+    const taken = previous ? await this.backbone.queues.take(clientId, this.options.maxQueuedMessages) : [];
+    const queued = replayed.length > 0 ? taken.concat(replayed) : taken;
     if (session.persistent || this.options.clustered) await this.saveRecord(session, null, undefined);
     if (this.options.clustered) await this.backbone.nodes.noteOwner(this.nodeId, clientId);
     const now = this.now();
@@ -212,39 +216,46 @@ export class Broker {
     const command = { type: 'takeover', clientId, cleanStart: request.cleanStart };
     // Wait for the answer up to the bound; a slow owner may still queue for the parked
     // session until it answers, so its late answer makes us collect the queue once more.
+    // The old owner's replay mark, read now: once a survivor adopts that node, it is gone.
+    const mark = this.backbone.nodes.replayFrom(stored.ownerNode).catch(() => undefined);
     const answer = this.backbone.control.request(stored.ownerNode, command, LATE_ANSWER_MS);
     if (await settlesWithin(answer, timeoutMs)) {
       const handedOver = await answer.then(
         (answered) => answered,
         () => false,
       );
-      return handedOver ? undefined : this.backbone.nodes.replayFrom(stored.ownerNode);
+      return handedOver ? undefined : mark;
     }
     // Slow: it still owns what it had in flight, and hands it back with its late answer. Only
     // if that answer never comes is the log the one place left to find those messages.
-    answer.then(
-      () => this.collectLateQueue(clientId),
-      () => this.replayLate(clientId, stored.ownerNode),
-    );
+    answer
+      .then(
+        () => this.collectLateQueue(clientId),
+        () => this.replayLate(clientId, mark),
+      )
+      .catch(() => undefined); // Redis away: what stays queued is collected at the next resume
     return undefined;
   }
 
   /** The old owner never answered a takeover: replay from its mark into the session here. */
-  private async replayLate(clientId: string, ownerNode: string): Promise<void> {
+  private async replayLate(clientId: string, mark: Promise<number | undefined>): Promise<void> {
     const session = this.sessions.get(clientId);
-    const mark = await this.backbone.nodes.replayFrom(ownerNode);
-    if (!session || mark === undefined) return;
-    const replayed = await this.replayFor(new Set([session]), mark);
+    const sinceMs = await mark;
+    if (!session || sinceMs === undefined) return;
+    const replayed = await this.replayFor(new Set([session]), sinceMs);
     await this.handReplayed(session, replayed.get(session) ?? []);
   }
 
-  /** Replayed messages go to the session's connection, or to its queue while it is parked. */
+  /**
+   * Replayed messages go to the session's connection, or (stored before this resolves) to
+   * its queue while it is parked.
+   */
   private handReplayed(session: Session, messages: Message[]): Promise<void> {
     return this.openLock.run(session.clientId, async () => {
       if (this.sessions.get(session.clientId) !== session) return; // handed on meanwhile
       for (const message of messages) {
         if (session.target) session.target.deliver(message, this.deliveryFor(session, message));
-        else this.queue(session.clientId, message);
+        else await this.queue(session.clientId, message);
       }
     });
   }
@@ -263,6 +274,8 @@ export class Broker {
 
   /** Another node is taking `clientId` over: close the connection here and stop caring for the session. */
   private async handOver(clientId: string, cleanStart: boolean): Promise<void> {
+    // An adopted session being replayed into is handed over with what the replay queued.
+    await this.replaying.get(clientId);
     // A delayed will waiting here is cancelled by the resume, or due now if the session ends.
     if (cleanStart) this.wills.fire(clientId);
     else this.wills.cancel(clientId);
@@ -463,12 +476,9 @@ export class Broker {
     return this.membership.delivers(group.key, message) ? pickMember(group) : undefined;
   }
 
+  /** [MQTT-3.8.3-3] no-local: a client id names one client cluster-wide, wherever it published. */
   private isOwnAndNoLocal(message: Message, sub: Subscription): boolean {
-    return (
-      sub.options.noLocal &&
-      message.origin.clientId === sub.session.clientId &&
-      message.origin.nodeId === this.nodeId
-    );
+    return sub.options.noLocal && message.origin.clientId === sub.session.clientId;
   }
 
   private deliverTo(session: Session, message: Message, delivery: Delivery): void {
@@ -480,19 +490,24 @@ export class Broker {
     // Parked: keep QoS 1/2 for the next connection; QoS 0 is not kept for offline clients.
     if (delivery.qos === 0) return;
     const queued = delivery.qos === message.qos ? message : { ...message, qos: delivery.qos };
-    this.queue(session.clientId, queued);
+    void this.queue(session.clientId, queued);
   }
 
-  /** Pushes to a parked session's queue; until stored, the push holds the replay mark back. */
-  private queue(clientId: string, message: Message): void {
+  /**
+   * Pushes to a parked session's queue; until stored, the push holds the replay mark back
+   * to the message's time (never later than now). Resolves once stored (or failed).
+   */
+  private queue(clientId: string, message: Message): Promise<void> {
     const push = ++this.queueingSeq;
-    this.queueing.set(push, this.now());
-    this.backbone.queues.push(clientId, message, this.options.maxQueuedMessages).then(
+    this.queueing.set(push, Math.min(this.now(), message.createdAtMs));
+    return this.backbone.queues.push(clientId, message, this.options.maxQueuedMessages).then(
       (result) => {
         this.queueing.delete(push);
         this.counters.droppedQueueOverflow += result.dropped;
       },
-      () => this.queueing.delete(push),
+      () => {
+        this.queueing.delete(push);
+      },
     );
   }
 
@@ -504,10 +519,7 @@ export class Broker {
    */
   replayMarkMs(): number {
     let mark = Math.min(this.now(), this.backbone.logPositionMs());
-    for (const startedAt of this.queueing.values()) {
-      mark = Math.min(mark, startedAt);
-      break; // pushes start in time order: the first one is the oldest
-    }
+    for (const since of this.queueing.values()) if (since < mark) mark = since;
     for (const session of this.sessions.values()) {
       const oldest = session.target?.oldestUnsettledMs?.();
       if (oldest !== undefined && oldest < mark) mark = oldest;
@@ -528,8 +540,8 @@ export class Broker {
       if (message.qos === 0 || isExpired(message, now)) return;
       const merged = new Map<Session, Delivery>();
       for (const entry of this.index.match(message.topic)) {
-        if (isSharedGroup(entry) || !sessions.has(entry.session)) continue;
-        if (entry.options.noLocal && message.origin.clientId === entry.session.clientId) continue;
+        if (isSharedGroup(entry) || !sessions.has(entry.session) || this.isOwnAndNoLocal(message, entry))
+          continue;
         mergeInto(merged, entry, message);
       }
       for (const [session, delivery] of merged) {
@@ -563,6 +575,10 @@ export class Broker {
    */
   async adoptDeadNode(deadNodeId: string): Promise<number> {
     const adopted = new Set<Session>();
+    let replayed!: () => void;
+    const replayDone = new Promise<void>((resolve) => {
+      replayed = resolve;
+    });
     for (const clientId of await this.backbone.nodes.owned(deadNodeId)) {
       await this.openLock.run(clientId, async () => {
         const record = await this.backbone.sessions.load(clientId);
@@ -589,9 +605,17 @@ export class Broker {
         if (expiresAtMs !== null) this.scheduleExpiry(session, expiresAtMs);
         await this.backbone.nodes.noteOwner(this.nodeId, clientId);
         adopted.add(session);
+        this.replaying.set(clientId, replayDone);
       });
     }
-    await this.replayAdopted(deadNodeId, adopted);
+    try {
+      await this.replayAdopted(deadNodeId, adopted);
+    } finally {
+      for (const session of adopted) {
+        if (this.replaying.get(session.clientId) === replayDone) this.replaying.delete(session.clientId);
+      }
+      replayed();
+    }
     await this.backbone.shared.forgetNode(deadNodeId);
     await this.backbone.nodes.forget(deadNodeId);
     return adopted.size;

@@ -361,6 +361,26 @@ function outboundOptionsOf(options: MqttOptions): OutboundOptions {
   return shared;
 }
 
+/**
+ * The state to park a session with when its connection closed before it could take what
+ * the session had: the previous state, with the queued messages waiting behind it.
+ */
+export function parkedState(
+  previous: MqttProtocolState | undefined,
+  queued: Message[],
+  deliveryFor: (message: Message) => Delivery,
+): MqttProtocolState | undefined {
+  if (queued.length === 0) return previous;
+  const outbound = previous?.outbound ?? { inflight: [], pending: [] };
+  return {
+    incomingQos2: previous?.incomingQos2 ?? [],
+    outbound: {
+      ...outbound,
+      pending: outbound.pending.concat(queued.map((m) => outboundOf(m, deliveryFor(m)))),
+    },
+  };
+}
+
 /** A matched message as one PUBLISH to this client. */
 function outboundOf(message: Message, delivery: Delivery): OutboundMessage {
   return {

@@ -58,6 +58,8 @@ export class Outbound {
   /** Waiting for room, oldest first, from index `head` on (sent ones are skipped, not spliced). */
   private pending: OutboundMessage[] = [];
   private head = 0;
+  /** The oldest `sinceMs` that entered `pending` since it was last empty. */
+  private pendingSinceMs = Number.POSITIVE_INFINITY;
   private nextPacketId = 1;
   private recent: string[] = [];
   private congested = false;
@@ -88,7 +90,7 @@ export class Outbound {
       if (this.sink.sendPublish(entry, undefined, false) === 'congested') this.congested = true;
       return;
     }
-    entry.sinceMs ??= Date.now();
+    entry.sinceMs ??= logTimeOf(entry);
     if (!this.hasRoom() || this.pendingCount > 0) {
       this.enqueue(entry);
       return;
@@ -100,7 +102,7 @@ export class Outbound {
   prepend(entries: OutboundMessage[]): void {
     if (entries.length === 0) return;
     // Taken out of a queue, these now live only here and in the log, from their creation on.
-    for (const entry of entries) entry.sinceMs ??= entry.message.createdAtMs;
+    for (const entry of entries) this.stamp(entry);
     this.pending = entries.concat(this.waiting());
     this.head = 0;
     this.trim();
@@ -114,6 +116,8 @@ export class Outbound {
     }
     this.recent = state?.recent ?? [];
     if (state) {
+      for (const entry of state.pending) this.stamp(entry);
+      for (const entry of state.inflight) entry.sinceMs ??= logTimeOf(entry);
       this.pending = state.pending.concat(this.waiting());
       this.head = 0;
     }
@@ -158,9 +162,9 @@ export class Outbound {
     return true;
   }
 
-  /** The oldest `sinceMs` of any unfinished QoS 1/2 message (pending is oldest first). */
+  /** The oldest `sinceMs` of any unfinished QoS 1/2 message (never later than the truth). */
   oldestUnsettledMs(): number | undefined {
-    let oldest = this.pending[this.head]?.sinceMs;
+    let oldest = this.pendingCount > 0 ? this.pendingSinceMs : undefined;
     for (const entry of this.inflight.values()) {
       if (entry.sinceMs !== undefined && (oldest === undefined || entry.sinceMs < oldest))
         oldest = entry.sinceMs;
@@ -223,6 +227,7 @@ export class Outbound {
     if (this.head === this.pending.length) {
       this.pending = [];
       this.head = 0;
+      this.pendingSinceMs = Number.POSITIVE_INFINITY;
     } else if (this.head * 2 >= this.pending.length) {
       this.pending = this.pending.slice(this.head);
       this.head = 0;
@@ -252,6 +257,7 @@ export class Outbound {
 
   private enqueue(entry: OutboundMessage): void {
     this.pending.push(entry);
+    this.notePending(entry.sinceMs);
     this.trim();
   }
 
@@ -263,6 +269,16 @@ export class Outbound {
     this.compact();
   }
 
+  /** Gives a message about to wait in `pending` its log time, if it has none yet. */
+  private stamp(entry: OutboundMessage): void {
+    entry.sinceMs ??= logTimeOf(entry);
+    this.notePending(entry.sinceMs);
+  }
+
+  private notePending(sinceMs: number | undefined): void {
+    if (sinceMs !== undefined && sinceMs < this.pendingSinceMs) this.pendingSinceMs = sinceMs;
+  }
+
   private allocatePacketId(): number {
     // The window is far below 65535, so a free id is always found.
     while (this.inflight.has(this.nextPacketId)) this.nextPacketId = nextId(this.nextPacketId);
@@ -270,6 +286,15 @@ export class Outbound {
     this.nextPacketId = nextId(id);
     return id;
   }
+}
+
+/**
+ * When a message entered the log, as far as this node can tell: its creation time, which
+ * precedes its append (and never later than now, should the publishing node's clock run
+ * ahead). Replaying from there finds it again.
+ */
+function logTimeOf(entry: OutboundMessage): number {
+  return Math.min(Date.now(), entry.message.createdAtMs);
 }
 
 const nextId = (id: number) => (id >= 65535 ? 1 : id + 1);

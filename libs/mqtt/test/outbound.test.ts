@@ -135,6 +135,26 @@ describe('Outbound', () => {
     expect(sent.slice(27).map((s) => s.topic)).toEqual(['t/51', 't/52']);
   });
 
+  it('reports the log time of its oldest unfinished message: creation time, never later than now', () => {
+    const { outbound, sent } = harness({ maxInflight: 1, maxQueued: 10 });
+    outbound.start(undefined);
+    expect(outbound.oldestUnsettledMs()).toBeUndefined();
+    const old = { ...entry(1), message: { ...message(1), createdAtMs: 1000 } };
+    const future = { ...entry(2), message: { ...message(2), createdAtMs: Date.now() + 60_000 } };
+    const before = Date.now();
+    outbound.send(future); // in flight
+    outbound.send(old); // waiting behind it
+    expect(outbound.oldestUnsettledMs()).toBe(1000);
+    outbound.complete(sent[0].packetId!); // the future-dated one is done; the old one goes out
+    expect(outbound.oldestUnsettledMs()).toBe(1000);
+    outbound.complete(sent[1].packetId!);
+    expect(outbound.oldestUnsettledMs()).toBeUndefined();
+    outbound.send(future);
+    const since = outbound.oldestUnsettledMs() ?? 0;
+    expect(since).toBeGreaterThanOrEqual(before);
+    expect(since).toBeLessThanOrEqual(Date.now());
+  });
+
   it('a message the sink drops (too large, expired) frees its packet id and window slot', () => {
     const { outbound, sent } = harness({ maxInflight: 1, maxQueued: 5 });
     outbound.start(undefined);

@@ -107,28 +107,39 @@ export class RedisLog {
   }
 
   /**
-   * Reads every shard from `sinceMs` (stream ids are Redis-clock ms) to its end, in pages,
-   * one shard after the other; entries of every node, this one's included.
+   * Reads every shard from `sinceMs` (stream ids are Redis-clock ms) up to its last entry as
+   * it stands when the replay starts (so a busy shard does not keep it chasing new entries),
+   * in pages, one shard after the other; entries of every node, this one's included.
    */
   async replay(redis: Redis, sinceMs: number, handle: (message: Message) => void): Promise<void> {
-    for (let shard = 0; shard < this.#options.shards; shard++) {
-      const stream = this.#keys.log(shard);
+    const streams = Array.from({ length: this.#options.shards }, (_, shard) => this.#keys.log(shard));
+    const ends = await Promise.all(streams.map((stream) => redis.xrevrange(stream, '+', '-', 'COUNT', 1)));
+    for (const [shard, stream] of streams.entries()) {
+      const end = ends[shard][0]?.[0];
+      if (end === undefined) continue;
       let start = `${Math.max(0, Math.floor(sinceMs))}-0`;
+      let after: string | undefined; // the last id of the previous page, read again as the next start
       for (;;) {
-        const entries = (await redis.xrangeBuffer(stream, start, '+', 'COUNT', REPLAY_PAGE)) as Array<
+        const entries = (await redis.xrangeBuffer(stream, start, end, 'COUNT', REPLAY_PAGE)) as Array<
           [Buffer, Buffer[]]
         >;
-        for (const [id, fields] of entries) {
+        let fresh = 0;
+        for (const [rawId, fields] of entries) {
+          const id = rawId.toString();
+          if (id === after) continue;
+          fresh++;
           const data = fieldOf(fields, 'd');
           if (data === undefined) continue;
           try {
             for (const message of decodeBatch(data)) handle(message);
           } catch (error) {
-            this.#options.onEntryError(error, stream, id.toString());
+            this.#options.onEntryError(error, stream, id);
           }
         }
-        if (entries.length < REPLAY_PAGE) break;
-        start = `(${entries[entries.length - 1][0].toString()}`;
+        if (entries.length < REPLAY_PAGE || fresh === 0) break;
+        // Inclusive start (exclusive ranges need Redis 6.2): the repeated first entry is skipped.
+        after = entries[entries.length - 1][0].toString();
+        start = after;
       }
     }
   }

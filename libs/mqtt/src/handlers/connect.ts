@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { Message } from '@edgemq/backbone';
 import { validateTopicName } from '@edgemq/core';
 import type { IConnectPacket } from 'mqtt-packet';
-import type { MqttConnection, MqttProtocolState } from '../connection.js';
+import { type MqttConnection, type MqttProtocolState, parkedState } from '../connection.js';
 import { connectRefused, protocolError } from '../errors.js';
 import { messagePropertiesOf } from '../properties.js';
 import { ReasonCode } from '../reason-codes.js';
@@ -32,9 +32,13 @@ export async function handleConnect(conn: MqttConnection, packet: IConnectPacket
     will: conn.will,
   });
   if (conn.closed) {
-    // The socket went away while the session was being claimed: hand it straight back.
-    await conn.broker.closeSession(result.session, conn, {
-      protocolState: result.protocolState,
+    // The socket went away while the session was being claimed: hand it straight back, with
+    // what it had taken from its queue (or replayed) kept for the next connection.
+    const { session } = result;
+    await conn.broker.closeSession(session, conn, {
+      protocolState: parkedState(result.protocolState as MqttProtocolState | undefined, result.queued, (m) =>
+        conn.broker.deliveryFor(session, m),
+      ),
       expiresAtMs: null,
     });
     return;

@@ -53,6 +53,9 @@ export async function handleSubscribe(conn: MqttConnection, packet: ISubscribePa
           qos: Math.min(message.qos, grant.qos) as QoS,
           retain: true,
           subscriptionIds: grant.subscriptionIds,
+          // Retained messages are served from the retained store, not the log: replaying the
+          // log from their (maybe old) creation would find nothing and only hold the mark back.
+          sinceMs: Date.now(),
         });
       }
     }
