@@ -6,6 +6,7 @@ import { connectClient, sleep } from '@edgemq/testkit';
 import mqttPacket from 'mqtt-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RawClient, type RawVersion } from './helpers/raw-mqtt.js';
+import { Raw5, RC } from './helpers/raw5.js';
 import {
   protocolLevels,
   startTestNode,
@@ -33,8 +34,11 @@ afterAll(() => Promise.all([node.stop(), slowNode.stop()]));
 const unique = (tag: string) => `${tag}-${randomBytes(4).toString('hex')}`;
 
 /** A well-behaved client subscribed to `mal/<id>/#` before the bad one shows up. */
-async function bystander(transport: TransportName, version: RawVersion) {
-  const options = protocolLevels.find((l) => l.options.protocolVersion === version)!.options;
+async function bystander(transport: TransportName, version: RawVersion | 5) {
+  const options =
+    version === 5
+      ? { protocolVersion: 5 as const }
+      : protocolLevels.find((l) => l.options.protocolVersion === version)!.options;
   const prefix = `mal/${unique('b')}`;
   const client = await connectClient(urlFor(node, transport), { ...options, clientId: unique('bystander') });
   await client.client.subscribeAsync(`${prefix}/#`, { qos: 1 });
@@ -69,12 +73,40 @@ async function expectPromptClose(raw: RawClient): Promise<void> {
   expect(raw.closedInfo!.atMs - sentAt).toBeLessThan(PROMPT_CLOSE_MS);
 }
 
-/** A PUBLISH packet built by hand: fixed-header byte, topic bytes, optional packet id, payload. */
-function rawPublish(firstByte: number, topic: Buffer, payload: Buffer, packetId?: number): Buffer {
+/**
+ * A PUBLISH packet built by hand: fixed-header byte, topic bytes, optional packet id, then
+ * (5.0, when `properties` is given) a property section, and the payload.
+ */
+function rawPublish(
+  firstByte: number,
+  topic: Buffer,
+  payload: Buffer,
+  packetId?: number,
+  properties?: Buffer,
+): Buffer {
   const id = packetId === undefined ? Buffer.alloc(0) : Buffer.from([packetId >> 8, packetId & 0xff]);
-  const body = Buffer.concat([Buffer.from([topic.length >> 8, topic.length & 0xff]), topic, id, payload]);
+  const props = properties
+    ? Buffer.concat([remainingLength(properties.length), properties])
+    : Buffer.alloc(0);
+  const body = Buffer.concat([
+    Buffer.from([topic.length >> 8, topic.length & 0xff]),
+    topic,
+    id,
+    props,
+    payload,
+  ]);
   return Buffer.concat([Buffer.from([firstByte]), remainingLength(body.length), body]);
 }
+
+/** Topic bytes that are not well-formed UTF-8, or hold U+0000 (after a valid `<prefix>/`). */
+const badTopicBytes: Array<[string, number[]]> = [
+  ['a C3 ( (a cut-short sequence)', [0x61, 0xc3, 0x28]],
+  ['ED A0 80 (an encoded surrogate)', [0xed, 0xa0, 0x80]],
+  ['C0 AF (an overlong encoding)', [0xc0, 0xaf]],
+  ['61 00 62 (U+0000)', [0x61, 0x00, 0x62]],
+];
+const topicWith = (prefix: string, tail: number[]) =>
+  Buffer.concat([Buffer.from(`${prefix}/`), Buffer.from(tail)]);
 
 function remainingLength(n: number): Buffer {
   const bytes: number[] = [];
@@ -206,6 +238,53 @@ describe.each(transports)('malformed input over %s', (transport) => {
       await b.stillServes();
     });
 
+    it.each(badTopicBytes)(
+      '[MQTT-1.5.3-1] [MQTT-1.5.3-2] PUBLISH with topic bytes %s closes and is not delivered',
+      async (_name, tail) => {
+        const b = await bystander(transport, version);
+        const bad = await badClient(transport, version);
+        bad.sendBytes(rawPublish(0x32, topicWith(b.prefix, tail), Buffer.from('bad-utf8'), 1));
+        await expectPromptClose(bad);
+        expect(bad.packets.filter((p) => p.cmd === 'puback')).toEqual([]);
+        await b.stillServes();
+      },
+    );
+
+    it('a topic with U+FFFD well encoded (EF BF BD) is accepted and delivered', async () => {
+      const b = await bystander(transport, version);
+      const ok = await badClient(transport, version);
+      const topic = `${b.prefix}/\ufffd`;
+      ok.sendBytes(rawPublish(0x32, Buffer.from(topic), Buffer.from('replacement'), 1));
+      expect((await ok.expect('puback')).messageId).toBe(1);
+      const [m] = await b.client.take(1);
+      expect(m.topic).toBe(topic);
+      expect(ok.closed).toBe(false);
+      await Promise.all([ok.destroy(), b.client.end()]);
+    });
+
+    it.each([
+      [1, 0x32],
+      [2, 0x34],
+    ])(
+      '[MQTT-2.3.1-1] a QoS %i PUBLISH with packet id 0 closes, unacknowledged and not delivered',
+      async (_qos, first) => {
+        const b = await bystander(transport, version);
+        const bad = await badClient(transport, version);
+        bad.sendBytes(rawPublish(first, Buffer.from(`${b.prefix}/id0`), Buffer.from('id0'), 0));
+        await expectPromptClose(bad);
+        expect(bad.packets.filter((p) => p.cmd === 'puback' || p.cmd === 'pubrec')).toEqual([]);
+        await b.stillServes();
+      },
+    );
+
+    it('[MQTT-3.3.1-2] a QoS 0 PUBLISH with DUP set closes and is not delivered', async () => {
+      const b = await bystander(transport, version);
+      const bad = await badClient(transport, version);
+      bad.sendBytes(rawPublish(0x38, Buffer.from(`${b.prefix}/dup0`), Buffer.from('dup0')));
+      await expectPromptClose(bad);
+      await b.stillServes();
+    });
+
     it('[MQTT-3.1.0-1] a packet other than CONNECT first closes the connection', async () => {
       const b = await bystander(transport, version);
       const bad = await badClient(transport, version, false);
@@ -273,6 +352,67 @@ describe.each(transports)('malformed input over %s', (transport) => {
     raw.send({ cmd: 'pingreq' });
     await raw.expect('pingresp');
     await raw.destroy();
+  });
+});
+
+// 5.0: the same rules with a DISCONNECT that says why, whether the PUBLISH is read by the
+// fast codec (no properties) or by mqtt-packet (with properties).
+const MALFORMED_PACKET = 0x81;
+const paths = [
+  { name: 'without properties', properties: Buffer.alloc(0) },
+  { name: 'with properties', properties: Buffer.from([0x01, 0x00]) }, // Payload Format Indicator 0
+];
+
+describe.each(transports)('malformed input at MQTT 5.0 over %s', (transport) => {
+  describe.each(paths)('PUBLISH $name', ({ properties }) => {
+    async function bad5(): Promise<Raw5> {
+      const { raw, connack } = await Raw5.connect(node, transport, { clientId: unique('bad5') });
+      expect(connack.reasonCode).toBe(0);
+      return raw;
+    }
+
+    it.each(badTopicBytes)(
+      '[MQTT-1.5.4-1] [MQTT-1.5.4-2] topic bytes %s: DISCONNECT 0x81, not delivered',
+      async (_name, tail) => {
+        const b = await bystander(transport, 5);
+        const bad = await bad5();
+        bad.sendBytes(rawPublish(0x32, topicWith(b.prefix, tail), Buffer.from('bad-utf8'), 1, properties));
+        expect((await bad.serverDisconnect(PROMPT_CLOSE_MS)).reasonCode).toBe(MALFORMED_PACKET);
+        expect(bad.untaken('puback')).toEqual([]);
+        await b.stillServes();
+      },
+    );
+
+    it('a topic with U+FFFD well encoded (EF BF BD) is accepted and delivered', async () => {
+      const b = await bystander(transport, 5);
+      const ok = await bad5();
+      const topic = `${b.prefix}/\ufffd`;
+      ok.sendBytes(rawPublish(0x32, Buffer.from(topic), Buffer.from('replacement'), 1, properties));
+      expect((await ok.next('puback')).messageId).toBe(1);
+      const [m] = await b.client.take(1);
+      expect(m.topic).toBe(topic);
+      expect(ok.closed).toBe(false);
+      await Promise.all([ok.end(), b.client.end()]);
+    });
+
+    it('[MQTT-2.2.1-3] a QoS 1 PUBLISH with packet id 0: DISCONNECT 0x82, no PUBACK', async () => {
+      const b = await bystander(transport, 5);
+      const bad = await bad5();
+      bad.sendBytes(rawPublish(0x32, Buffer.from(`${b.prefix}/id0`), Buffer.from('id0'), 0, properties));
+      expect((await bad.serverDisconnect(PROMPT_CLOSE_MS)).reasonCode).toBe(RC.protocolError);
+      expect(bad.untaken('puback')).toEqual([]);
+      await b.stillServes();
+    });
+
+    it('[MQTT-3.3.1-2] a QoS 0 PUBLISH with DUP set: DISCONNECT 0x81, not delivered', async () => {
+      const b = await bystander(transport, 5);
+      const bad = await bad5();
+      bad.sendBytes(
+        rawPublish(0x38, Buffer.from(`${b.prefix}/dup0`), Buffer.from('dup0'), undefined, properties),
+      );
+      expect((await bad.serverDisconnect(PROMPT_CLOSE_MS)).reasonCode).toBe(MALFORMED_PACKET);
+      await b.stillServes();
+    });
   });
 });
 

@@ -1,7 +1,8 @@
 // Routes each whole packet to its handler. Refuses anything before CONNECT
 // [MQTT-3.1.0-1] and a second CONNECT [MQTT-3.1.0-2]. Handlers may return a promise to
 // hold later packets back; errors they throw reach MqttConnection.fail(). PUBLISH and the
-// acks are read by the fast codec (wire.ts); everything else by mqtt-packet (codec.ts).
+// acks are read by the fast codec (wire.ts); everything else by mqtt-packet (codec.ts). A
+// PUBLISH's topic bytes are checked first, whichever of the two reads it.
 import { decoderFor } from './codec.js';
 import { precheckConnect } from './connect-precheck.js';
 import type { MqttConnection } from './connection.js';
@@ -14,7 +15,7 @@ import { handlePublish } from './handlers/publish.js';
 import { handlePubrel } from './handlers/pubrel.js';
 import { handleSubscribe } from './handlers/subscribe.js';
 import { handleUnsubscribe } from './handlers/unsubscribe.js';
-import { decodeFast, TopicCache } from './wire.js';
+import { checkPublishTopic, decodeFast, TopicCache } from './wire.js';
 
 const CONNECT = 1;
 const PUBLISH = 3;
@@ -29,7 +30,11 @@ export function dispatch(conn: MqttConnection, bytes: Buffer): Promise<void> | u
     return handleConnect(conn, packet);
   }
   if (type === CONNECT) throw protocolError('second CONNECT on one connection');
-  if (type === PUBLISH && !conn.topicCache) conn.topicCache = new TopicCache();
+  if (type === PUBLISH) {
+    // One rule for the topic bytes, whichever decoder reads the packet.
+    checkPublishTopic(bytes);
+    if (!conn.topicCache) conn.topicCache = new TopicCache();
+  }
   // `bytes` is only lent: the fast codec copies what it keeps, mqtt-packet gets its own copy.
   const packet =
     decodeFast(bytes, conn.version, conn.topicCache) ?? decoderFor(conn.version).decode(Buffer.from(bytes));

@@ -43,50 +43,39 @@ export function sendPublish(
 ): SendResult {
   const { message } = entry;
   const version = conn.version;
-  let bytes: Buffer;
+  let bytes: Buffer | undefined;
+  let topic = message.topic;
+  let properties: Buffer | undefined;
   let newAlias = false;
   if (version === 5 && (message.properties || entry.subscriptionIds.length > 0 || conn.outboundAliases)) {
-    const properties = publishPropertiesFor(message, entry.subscriptionIds, Date.now());
-    if (properties === null) return dropExpired(conn);
-    let topic = message.topic;
-    let wireProperties: EncodablePublishProperties | undefined = properties;
+    const outgoing = publishPropertiesFor(message, entry.subscriptionIds, Date.now());
+    if (outgoing === null) return dropExpired(conn);
+    let wireProperties: EncodablePublishProperties | undefined = outgoing;
     const alias = conn.outboundAliases?.lookup(message.topic);
     if (alias) {
-      wireProperties = { ...properties, topicAlias: alias.alias };
+      wireProperties = { ...outgoing, topicAlias: alias.alias };
       if (alias.known) topic = '';
       newAlias = !alias.known;
     }
-    bytes = encodePublish(
-      {
-        topic,
-        payload: message.payload,
-        qos: entry.qos,
-        retain: entry.retain,
-        dup,
-        messageId: packetId,
-        properties: wireProperties && encodePublishProperties(wireProperties),
-      },
-      version,
-    );
+    properties = wireProperties && encodePublishProperties(wireProperties);
   } else {
     if (message.properties?.messageExpiryInterval !== undefined && isExpired(message, Date.now())) {
       return dropExpired(conn);
     }
-    bytes =
-      entry.qos === 0
-        ? sharedQos0Publish(message, entry.retain, version)
-        : encodePublish(
-            {
-              topic: message.topic,
-              payload: message.payload,
-              qos: entry.qos,
-              retain: entry.retain,
-              dup,
-              messageId: packetId,
-            },
-            version,
-          );
+    if (entry.qos === 0) bytes = sharedQos0Publish(message, entry.retain, version);
   }
+  bytes ??= encodePublish(
+    {
+      topic,
+      payload: message.payload,
+      qos: entry.qos,
+      retain: entry.retain,
+      dup,
+      messageId: packetId,
+      properties,
+    },
+    version,
+  );
   if (bytes.length > conn.clientMaxPacketBytes) {
     // [MQTT-3.1.2-25] never send a packet larger than the client's Maximum Packet Size.
     if (newAlias) conn.outboundAliases?.forget(message.topic);

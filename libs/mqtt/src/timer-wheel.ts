@@ -1,8 +1,8 @@
 // Coarse timers for many connections (CONNECT timeout, keep-alive): one interval and
 // a bucket per 100 ms tick instead of a Node Timeout per connection, which costs some
 // 200 bytes each. Deadlines are rounded up to the next tick, so a timer fires up to one
-// tick late, never early. Cancelling is lazy: the entry stays in its bucket and is
-// skipped when the tick comes.
+// tick late, never early. A bucket is a Set: cancelling or re-scheduling takes the timer
+// out of its bucket at once (O(1)), so the wheel never holds on to a closed connection.
 
 export interface WheelTimer {
   /** The tick this timer is due at; 0 when not scheduled. Owned by the wheel. */
@@ -13,11 +13,20 @@ export interface WheelTimer {
 
 export const TICK_MS = 100;
 
-class TimerWheel {
-  private readonly buckets = new Map<number, WheelTimer[]>();
+export class TimerWheel {
+  private readonly buckets = new Map<number, Set<WheelTimer>>();
   private interval?: NodeJS.Timeout;
+  /** The last tick run (or being run). */
   private lastTick = 0;
 
+  /** Timers scheduled and not yet due or cancelled. */
+  get size(): number {
+    let n = 0;
+    for (const bucket of this.buckets.values()) n += bucket.size;
+    return n;
+  }
+
+  /** (Re-)schedules `timer` to come due in `delayMs`; an earlier schedule is dropped. */
   schedule(timer: WheelTimer, delayMs: number): void {
     const now = performance.now();
     if (!this.interval) {
@@ -26,24 +35,35 @@ class TimerWheel {
       this.interval.unref();
     }
     const tick = Math.max(Math.ceil((now + delayMs) / TICK_MS), this.lastTick + 1);
+    if (timer.dueTick === tick) return;
+    this.remove(timer);
     timer.dueTick = tick;
     const bucket = this.buckets.get(tick);
-    if (bucket) bucket.push(timer);
-    else this.buckets.set(tick, [timer]);
+    if (bucket) bucket.add(timer);
+    else this.buckets.set(tick, new Set([timer]));
   }
 
   cancel(timer: WheelTimer): void {
+    this.remove(timer);
     timer.dueTick = 0;
+  }
+
+  private remove(timer: WheelTimer): void {
+    if (timer.dueTick === 0) return;
+    const bucket = this.buckets.get(timer.dueTick);
+    if (bucket?.delete(timer) && bucket.size === 0) this.buckets.delete(timer.dueTick);
   }
 
   private run(): void {
     const now = Math.floor(performance.now() / TICK_MS);
     for (let tick = this.lastTick + 1; tick <= now; tick++) {
+      // A timer re-scheduled from timerDue() goes to a later tick, never to this one.
+      this.lastTick = tick;
       const bucket = this.buckets.get(tick);
       if (!bucket) continue;
       this.buckets.delete(tick);
       for (const timer of bucket) {
-        if (timer.dueTick !== tick) continue; // cancelled or moved
+        if (timer.dueTick !== tick) continue; // cancelled or moved by an earlier timerDue()
         timer.dueTick = 0;
         try {
           timer.timerDue();

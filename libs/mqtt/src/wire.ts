@@ -1,7 +1,9 @@
 // The hot-path codec: PUBLISH and the small acknowledgements, decoded and encoded straight
 // from and into Buffers. Anything unusual (MQTT 5 properties on an inbound packet, reason
 // codes on acks, every malformed packet) is left to mqtt-packet (codec.ts), so its errors
-// and its reading of edge cases stay exactly what they were.
+// and its reading of edge cases stay exactly what they were. The one exception is the
+// topic of an inbound PUBLISH, checked on its raw bytes for both (checkPublishTopic).
+import { isUtf8 } from 'node:buffer';
 import type {
   IPingreqPacket,
   IPubackPacket,
@@ -12,7 +14,8 @@ import type {
   UserProperties,
 } from 'mqtt-packet';
 import type { ProtocolVersion } from './codec.js';
-import type { PublishProperties } from './properties.js';
+import { malformed } from './errors.js';
+import { type PublishProperties, toUserPairs } from './properties.js';
 
 /** Node's unchecked Buffer string methods (what toString/write call after checking their arguments). */
 interface RawBuffer extends Buffer {
@@ -70,6 +73,29 @@ export class TopicCache {
     }
     return topic;
   }
+}
+
+/**
+ * Checks the topic of a whole inbound PUBLISH on its bytes, before either decoder turns
+ * them into a string (which would read ill-formed UTF-8 as U+FFFD): ill-formed UTF-8
+ * [MQTT-1.5.4-1] (3.1.1: [MQTT-1.5.3-1]) and U+0000 [MQTT-1.5.4-2] ([MQTT-1.5.3-2]) make the
+ * packet malformed. A packet too short for its topic is left to the decoders to refuse.
+ */
+export function checkPublishTopic(bytes: Buffer): void {
+  // The Framer has checked the remaining length: at most 4 bytes, and it matches.
+  let start = 1;
+  while (bytes[start] & 0x80) start++;
+  start += 3; // the last length byte, then the topic length
+  if (start > bytes.length) return;
+  const end = start + ((bytes[start - 2] << 8) | bytes[start - 1]);
+  if (end > bytes.length) return;
+  let ascii = true;
+  for (let i = start; i < end; i++) {
+    const byte = bytes[i];
+    if (byte === 0) throw malformed('topic name contains U+0000');
+    if (byte >= 0x80) ascii = false;
+  }
+  if (!ascii && !isUtf8(bytes.subarray(start, end))) throw malformed('topic name is not valid UTF-8');
 }
 
 /**
@@ -349,12 +375,6 @@ function writeUtf8(buf: Buffer, o: number, s: string): number {
 function userPairsOf(
   props: Array<[string, string]> | UserProperties | undefined,
 ): Array<[string, string]> | undefined {
-  if (!props) return undefined;
-  if (Array.isArray(props)) return props.length > 0 ? props : undefined;
-  const pairs: Array<[string, string]> = [];
-  for (const [key, value] of Object.entries(props)) {
-    if (Array.isArray(value)) for (const v of value) pairs.push([key, String(v)]);
-    else pairs.push([key, String(value)]);
-  }
-  return pairs.length > 0 ? pairs : undefined;
+  if (!Array.isArray(props)) return toUserPairs(props);
+  return props.length > 0 ? props : undefined;
 }

@@ -1,7 +1,7 @@
 // The shared timer wheel: a timer fires once, never early and at most about a tick late;
 // a cancelled or re-scheduled timer fires only for its latest schedule.
 import { describe, expect, it } from 'vitest';
-import { TICK_MS, type WheelTimer, wheel } from '../src/timer-wheel.js';
+import { TICK_MS, TimerWheel, type WheelTimer, wheel } from '../src/timer-wheel.js';
 
 function timer(): WheelTimer & { firedAt: number[] } {
   const t = {
@@ -62,5 +62,45 @@ describe('timer wheel', () => {
     } finally {
       process.off('uncaughtException', onError);
     }
+  });
+
+  it('cancelling lets go of the timer at once (no closed connection waits for its tick)', () => {
+    const w = new TimerWheel();
+    const timers = Array.from({ length: 10_000 }, () => timer());
+    // Spread over many ticks, as keep-alives of up to 1200 s are.
+    for (let i = 0; i < timers.length; i++) w.schedule(timers[i], 1000 + (i % 500) * TICK_MS * 20);
+    expect(w.size).toBe(timers.length);
+    for (const t of timers) w.cancel(t);
+    expect(w.size).toBe(0);
+    expect(timers.every((t) => t.dueTick === 0)).toBe(true);
+    // Cancelling twice, or a timer never scheduled, is harmless.
+    w.cancel(timers[0]);
+    w.cancel(timer());
+    expect(w.size).toBe(0);
+  });
+
+  it('re-scheduling keeps one entry per timer, not one per schedule', () => {
+    const w = new TimerWheel();
+    const t = timer();
+    for (let i = 0; i < 1000; i++) w.schedule(t, 60_000 + i * TICK_MS);
+    expect(w.size).toBe(1);
+    w.cancel(t);
+    expect(w.size).toBe(0);
+  });
+
+  it('a timer re-scheduled from its own timerDue fires again, on a later tick', async () => {
+    const w = new TimerWheel();
+    let fired = 0;
+    const t: WheelTimer = {
+      dueTick: 0,
+      timerDue() {
+        fired++;
+        if (fired < 3) w.schedule(t, 0);
+      },
+    };
+    w.schedule(t, 0);
+    await sleep(8 * TICK_MS);
+    expect(fired).toBe(3);
+    expect(w.size).toBe(0);
   });
 });

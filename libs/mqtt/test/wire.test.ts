@@ -8,6 +8,7 @@ import { MqttError } from '../src/errors.js';
 import { Framer } from '../src/framer.js';
 import { ReasonCode } from '../src/reason-codes.js';
 import {
+  checkPublishTopic,
   decodeFast,
   encodeAck,
   encodePublish,
@@ -252,6 +253,67 @@ describe('malformed packets go to mqtt-packet and fail as they did', () => {
   });
 });
 
+describe('checkPublishTopic: the topic bytes of every PUBLISH, whichever decoder reads it', () => {
+  /** A QoS 1 PUBLISH (id 1) with these topic bytes; at 5.0 with these properties. */
+  function publishWith(topic: number[], properties?: number[]): Buffer {
+    const props = properties ? [properties.length, ...properties] : [];
+    const body = [topic.length >> 8, topic.length & 0xff, ...topic, 0x00, 0x01, ...props, 0x70];
+    const length = body.length < 128 ? [body.length] : [(body.length & 0x7f) | 0x80, body.length >> 7];
+    return Buffer.from([0x32, ...length, ...body]);
+  }
+  const bytesOf = (s: string) => [...Buffer.from(s)];
+  const malformedError = (bytes: Buffer) => {
+    try {
+      checkPublishTopic(bytes);
+    } catch (e) {
+      return e;
+    }
+    return undefined;
+  };
+
+  const bad: Array<[string, number[]]> = [
+    ["'a' C3 '(' (a cut-short sequence)", [0x61, 0xc3, 0x28]],
+    ['a lone continuation byte', [0x61, 0x80]],
+    ['ED A0 80 (an encoded surrogate)', [0xed, 0xa0, 0x80]],
+    ['C0 AF (an overlong encoding)', [0xc0, 0xaf]],
+    ['F4 90 80 80 (above U+10FFFF)', [0xf4, 0x90, 0x80, 0x80]],
+    ['FF', [0x61, 0xff]],
+    ['U+0000', [0x61, 0x00, 0x62]],
+  ];
+  for (const [name, topic] of bad) {
+    it(`[MQTT-1.5.4-1] [MQTT-1.5.4-2] refuses ${name} as malformed, with or without properties`, () => {
+      for (const bytes of [publishWith(topic), publishWith(topic, []), publishWith(topic, [0x01, 0x00])]) {
+        const error = malformedError(bytes);
+        expect(error).toBeInstanceOf(MqttError);
+        expect((error as MqttError).reasonCode).toBe(ReasonCode.malformedPacket);
+      }
+    });
+  }
+
+  it('refuses a bad topic behind a two-byte remaining length', () => {
+    const bytes = publishWith([...bytesOf('x'.repeat(200)), 0xc3]);
+    expect(bytes[1] & 0x80).toBe(0x80);
+    expect(malformedError(bytes)).toBeInstanceOf(MqttError);
+  });
+
+  it('accepts well-formed topics, U+FFFD encoded as EF BF BD among them', () => {
+    for (const topic of ['a/b', 'ü/✓', '\ufffd', 'x/\ufffd/y', '😀', 'z'.repeat(300)]) {
+      expect(malformedError(publishWith(bytesOf(topic)))).toBeUndefined();
+      expect(malformedError(publishWith(bytesOf(topic), [0x01, 0x00]))).toBeUndefined();
+    }
+  });
+
+  it('leaves a PUBLISH too short for its topic to the decoders', () => {
+    for (const raw of [
+      [0x30, 0x00],
+      [0x30, 0x01, 0x00],
+      [0x30, 0x03, 0x00, 0x05, 0xc3],
+    ]) {
+      expect(malformedError(Buffer.from(raw))).toBeUndefined();
+    }
+  });
+});
+
 describe('encodePublish', () => {
   for (const version of versions) {
     it(`writes v${version} PUBLISHes byte for byte as mqtt-packet (no properties)`, () => {
@@ -382,6 +444,8 @@ describe('encodePublish', () => {
   it('has no property section for empty properties', () => {
     expect(encodePublishProperties({})).toBeUndefined();
     expect(encodePublishProperties({ userProperties: [] })).toBeUndefined();
+    expect(encodePublishProperties({ userProperties: {} })).toBeUndefined();
+    expect(encodePublishProperties({ userProperties: { k: [] } })).toBeUndefined();
   });
 
   it('a round trip through the fast decoder gives the fields back', () => {

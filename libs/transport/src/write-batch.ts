@@ -1,11 +1,14 @@
 // Corked output: what a connection writes during one event-loop turn leaves in one go (one
 // WebSocket message, one socket write) once the turn's I/O callbacks have run. Writes are
 // kept per connection in the order made; a single setImmediate flushes every connection
-// that wrote.
+// that wrote. Connections are flushed independently: one whose flush throws is reported
+// and given up (flushFailed), and the others are flushed all the same.
 
 /** A connection with output waiting. */
 export interface Flushable {
   flush(): void;
+  /** flush() threw: the connection is in an unknown state (CorkedOutput destroys it). */
+  flushFailed?(error: unknown): void;
 }
 
 let dirty: Flushable[] = [];
@@ -15,7 +18,24 @@ function flushAll(): void {
   const list = dirty;
   dirty = [];
   scheduled = false;
-  for (let i = 0; i < list.length; i++) list[i].flush();
+  for (let i = 0; i < list.length; i++) {
+    const connection = list[i];
+    try {
+      connection.flush();
+    } catch (error) {
+      giveUp(connection, error);
+    }
+  }
+}
+
+/** An error out of a flush must not take the process (and every other connection) down. */
+function giveUp(connection: Flushable, error: unknown): void {
+  console.error('connection output failed; closing the connection', error);
+  try {
+    connection.flushFailed?.(error);
+  } catch (again) {
+    console.error('could not close a connection whose output failed', again);
+  }
 }
 
 /** Flushes `connection` at the end of this turn; call once per turn (when its output goes from empty to not). */
@@ -40,6 +60,16 @@ export abstract class CorkedOutput implements Flushable {
 
   abstract flush(): void;
 
+  /** Closes the connection at once, dropping what is queued. */
+  abstract destroy(): void;
+
+  /** flush() threw (the transport, or a handler it called): drop the output and the connection. */
+  flushFailed(_error: unknown): void {
+    // Whatever is still queued would keep later writes from scheduling a flush.
+    this.dropQueued();
+    this.destroy();
+  }
+
   /** Queues `data` and makes sure a flush is due this turn. */
   protected queue(data: Uint8Array): void {
     this.queuedBytes += data.length;
@@ -61,14 +91,7 @@ export abstract class CorkedOutput implements Flushable {
     const total = this.queuedBytes;
     this.dropQueued();
     if (!more) return first;
-    const out = scratch ? scratch.get(total) : Buffer.allocUnsafe(total);
-    out.set(first, 0);
-    let offset = first.length;
-    for (let i = 0; i < more.length; i++) {
-      out.set(more[i], offset);
-      offset += more[i].length;
-    }
-    return out.length === total ? out : out.subarray(0, total);
+    return join(first, more, 0, more.length, total, scratch ? scratch.get(total) : Buffer.allocUnsafe(total));
   }
 
   /**
@@ -85,24 +108,18 @@ export abstract class CorkedOutput implements Flushable {
       this.sendBatch(first);
       return;
     }
+    // Chunk i is `first` for 0, else more[i - 1]; a batch is chunks [i, j).
     const count = more.length + 1;
-    const chunk = (i: number) => (i === 0 ? first : more[i - 1]);
     for (let i = 0; i < count; ) {
+      const head = i === 0 ? first : more[i - 1];
       let j = i + 1;
-      let size = chunk(i).length;
-      while (j < count && size + chunk(j).length <= maxBatch) size += chunk(j++).length;
-      if (j === i + 1) {
-        this.sendBatch(chunk(i));
-      } else {
-        const out = scratch.get(size);
-        let offset = 0;
-        for (let k = i; k < j; k++) {
-          const c = chunk(k);
-          out.set(c, offset);
-          offset += c.length;
-        }
-        this.sendBatch(out.subarray(0, size));
+      let size = head.length;
+      while (j < count && size + more[j - 1].length <= maxBatch) {
+        size += more[j - 1].length;
+        j++;
       }
+      if (j === i + 1) this.sendBatch(head);
+      else this.sendBatch(join(head, more, i, j - 1, size, scratch.get(size)));
       i = j;
     }
   }
@@ -117,6 +134,24 @@ export abstract class CorkedOutput implements Flushable {
     this.moreQueued = undefined;
     this.queuedBytes = 0;
   }
+}
+
+/** `head` then more[from, to) copied into `out`, viewed at their `size` bytes. */
+function join(
+  head: Uint8Array,
+  more: Uint8Array[],
+  from: number,
+  to: number,
+  size: number,
+  out: Buffer,
+): Uint8Array {
+  out.set(head, 0);
+  let offset = head.length;
+  for (let k = from; k < to; k++) {
+    out.set(more[k], offset);
+    offset += more[k].length;
+  }
+  return out.length === size ? out : out.subarray(0, size);
 }
 
 /** One reusable buffer for joining chunks that are copied away at once (uWS send copies). */

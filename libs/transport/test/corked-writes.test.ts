@@ -3,11 +3,11 @@
 // queued first; "full" is reported past the soft limit and onDrain follows once the
 // bytes are out. Real listeners on loopback, driven by a tiny echo-style protocol.
 import net from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import type { Acceptor, ByteConnection, ConnectionHandler } from '../src/byte-connection.js';
 import { TcpServer } from '../src/tcp-server.js';
-import { flushSoon } from '../src/write-batch.js';
+import { CorkedOutput, flushSoon } from '../src/write-batch.js';
 import { WsServer } from '../src/ws-server.js';
 
 interface Harness {
@@ -236,5 +236,105 @@ describe('flushSoon', () => {
     await new Promise((r) => setImmediate(r));
     await new Promise((r) => setImmediate(r));
     expect(order).toEqual(['first', 'late']);
+  });
+
+  it('a flush that throws is reported and does not stop the others', async () => {
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      const order: string[] = [];
+      const a = { flush: () => order.push('a') };
+      const bad = {
+        flush: () => {
+          throw new Error('boom');
+        },
+      };
+      const c = { flush: () => order.push('c') };
+      flushSoon(a);
+      flushSoon(bad);
+      flushSoon(c);
+      await new Promise((r) => setImmediate(r));
+      expect(order).toEqual(['a', 'c']);
+      expect(errors).toHaveBeenCalledTimes(1);
+    } finally {
+      errors.mockRestore();
+    }
+  });
+});
+
+/** Corked output over nothing: what each flush sent, and a flush that throws on demand. */
+class TestOutput extends CorkedOutput {
+  readonly sent: string[] = [];
+  destroyed = false;
+  /** Thrown by the next flush after it took the queue, as an onDrain handler might. */
+  failNext?: Error;
+
+  write(text: string): void {
+    if (!this.destroyed) this.queue(Buffer.from(text));
+  }
+
+  flush(): void {
+    const data = this.takeQueued();
+    if (data === undefined) return;
+    this.sent.push(Buffer.from(data).toString());
+    const error = this.failNext;
+    this.failNext = undefined;
+    if (error) throw error;
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    this.dropQueued();
+  }
+}
+
+describe('CorkedOutput when a flush throws', () => {
+  const turn = () => new Promise((r) => setImmediate(r));
+
+  it('the other connections are flushed, and so are their later writes', async () => {
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      const [a, bad, c] = [new TestOutput(), new TestOutput(), new TestOutput()];
+      bad.failNext = new Error('onDrain handler failed');
+      for (const out of [a, bad, c]) {
+        out.write('1');
+        out.write('2');
+      }
+      await turn();
+      expect(a.sent).toEqual(['12']);
+      expect(c.sent).toEqual(['12']);
+      expect(bad.sent).toEqual(['12']);
+      expect(bad.destroyed).toBe(true);
+      expect(errors).toHaveBeenCalledTimes(1);
+      // The next turn's writes still go out: nobody was left marked as already due.
+      a.write('3');
+      c.write('4');
+      await turn();
+      expect(a.sent).toEqual(['12', '3']);
+      expect(c.sent).toEqual(['12', '4']);
+      expect(a.destroyed || c.destroyed).toBe(false);
+    } finally {
+      errors.mockRestore();
+    }
+  });
+
+  it('a connection whose flush throws before taking its queue is destroyed with the queue dropped', async () => {
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      const out = new TestOutput();
+      const other = new TestOutput();
+      out.flush = () => {
+        throw new Error('transport failed');
+      };
+      out.write('lost');
+      other.write('kept');
+      await turn();
+      expect(out.destroyed).toBe(true);
+      expect(other.sent).toEqual(['kept']);
+      other.write('again');
+      await turn();
+      expect(other.sent).toEqual(['kept', 'again']);
+    } finally {
+      errors.mockRestore();
+    }
   });
 });

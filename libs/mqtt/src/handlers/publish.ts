@@ -11,6 +11,16 @@ import { ReasonCode } from '../reason-codes.js';
 import { sendAck } from '../send.js';
 
 export function handlePublish(conn: MqttConnection, packet: IPublishPacket): undefined {
+  // Both decoders hand these over as sent; the rules are checked here, once for both.
+  // [MQTT-3.3.1-2] DUP only on a QoS 1 or 2 PUBLISH.
+  if (packet.qos === 0 && packet.dup) throw malformed('QoS 0 PUBLISH with DUP set');
+  const packetId = packet.messageId ?? 0;
+  if (packet.qos > 0) {
+    // mqtt-packet reads a packet id cut short as -1: a malformed packet.
+    if (packetId < 0) throw malformed('PUBLISH without a packet id');
+    // [MQTT-2.3.1-1] (5.0: [MQTT-2.2.1-3]) a QoS 1 or 2 PUBLISH has a non-zero packet id.
+    if (packetId === 0) throw protocolError('PUBLISH with packet id 0');
+  }
   const topic = conn.inboundAliases
     ? conn.inboundAliases.resolve(packet.topic, packet.properties?.topicAlias)
     : packet.topic;
@@ -20,9 +30,6 @@ export function handlePublish(conn: MqttConnection, packet: IPublishPacket): und
     if (!validateTopicName(topic)) throw protocolError(`invalid topic name "${topic}"`);
     if (cache && cache.topic === topic) cache.valid = true;
   }
-  const packetId = packet.messageId ?? 0;
-  // mqtt-packet reads a packet id cut short as -1: a malformed packet.
-  if (packet.qos > 0 && packetId < 0) throw malformed('PUBLISH without a packet id');
   const ack = packet.qos === 1 ? 'puback' : 'pubrec';
   if (packet.qos === 2 && conn.incomingQos2?.has(packetId)) {
     // A re-sent QoS 2 PUBLISH whose PUBREL has not come: acknowledge, never publish twice.
