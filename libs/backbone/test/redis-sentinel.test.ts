@@ -62,10 +62,14 @@ describe('redis backbone through Redis Sentinel, across a failover', () => {
       let appended = false;
       const deadline = Date.now() + 20_000;
       while (!appended && Date.now() < deadline) {
-        appended = await a.append([message(`${keyPrefix}/t`, { payload: 'after' })]).then(
-          () => true,
-          () => false,
-        );
+        // Bounded: a command queued while ioredis looks for the new master may wait long.
+        appended = await Promise.race([
+          a.append([message(`${keyPrefix}/t`, { payload: 'after' })]).then(
+            () => true,
+            () => false,
+          ),
+          new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2000)),
+        ]);
         if (!appended) await new Promise((r) => setTimeout(r, 200));
       }
       expect(appended).toBe(true);
@@ -78,5 +82,5 @@ describe('redis backbone through Redis Sentinel, across a failover', () => {
     } finally {
       await Promise.all([a.stop(), b.stop()]);
     }
-  }, 60_000);
+  }, 120_000);
 });
