@@ -3,7 +3,12 @@
 // nothing from the bad packet reaches subscribers.
 import { randomBytes } from 'node:crypto';
 import { connectClient, sleep } from '@edgemq/testkit';
-import mqttPacket from 'mqtt-packet';
+import mqttPacket, {
+  type IConnackPacket,
+  type IPublishPacket,
+  type ISubackPacket,
+  type IUnsubackPacket,
+} from 'mqtt-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RawClient, type RawVersion } from './helpers/raw-mqtt.js';
 import { Raw5, RC } from './helpers/raw5.js';
@@ -118,6 +123,70 @@ function remainingLength(n: number): Buffer {
   } while (n > 0);
   return Buffer.from(bytes);
 }
+
+/** Two length bytes, then the bytes: how MQTT writes a UTF-8 string or binary data. */
+const lengthPrefixed = (bytes: Buffer) =>
+  Buffer.concat([Buffer.from([bytes.length >> 8, bytes.length & 0xff]), bytes]);
+
+/** A 5.0 property section: its length (a variable byte integer), then the properties. */
+const propertySection = (props: Buffer) => Buffer.concat([remainingLength(props.length), props]);
+
+/** 5.0 properties: a user property k=v (allowed on CONNECT, SUBSCRIBE and UNSUBSCRIBE). */
+const USER_PROPERTY_KV = Buffer.from([0x26, 0x00, 0x01, 0x6b, 0x00, 0x01, 0x76]);
+
+interface RawConnectFields {
+  /** 3 ('MQIsdp'), 4 or 5 ('MQTT'). */
+  level: RawVersion | 5;
+  clientId: Buffer;
+  will?: { topic: Buffer; payload: Buffer; properties?: Buffer };
+  username?: Buffer;
+  /** 5.0 only: the CONNECT properties (without their length); none when not given. */
+  properties?: Buffer;
+}
+
+/** A clean-session CONNECT (keep-alive 0) built byte by byte, so its strings can be any bytes. */
+function rawConnect(f: RawConnectFields): Buffer {
+  const v5 = f.level === 5;
+  let flags = 0x02;
+  const payload = [lengthPrefixed(f.clientId)];
+  if (f.will) {
+    flags |= 0x04;
+    if (v5) payload.push(propertySection(f.will.properties ?? Buffer.alloc(0)));
+    payload.push(lengthPrefixed(f.will.topic), lengthPrefixed(f.will.payload));
+  }
+  if (f.username) {
+    flags |= 0x80;
+    payload.push(lengthPrefixed(f.username));
+  }
+  const body = Buffer.concat([
+    lengthPrefixed(Buffer.from(f.level === 3 ? 'MQIsdp' : 'MQTT')),
+    Buffer.from([f.level, flags, 0x00, 0x00]),
+    v5 ? propertySection(f.properties ?? Buffer.alloc(0)) : Buffer.alloc(0),
+    ...payload,
+  ]);
+  return Buffer.concat([Buffer.from([0x10]), remainingLength(body.length), body]);
+}
+
+/**
+ * A SUBSCRIBE (each filter asking for QoS 1) or UNSUBSCRIBE with packet id 1, built byte by
+ * byte; at 5.0 (when `properties` is given) with that property section.
+ */
+function rawFilters(subscribe: boolean, filters: Buffer[], properties?: Buffer): Buffer {
+  const body = Buffer.concat([
+    Buffer.from([0x00, 0x01]),
+    properties ? propertySection(properties) : Buffer.alloc(0),
+    ...filters.map((f) =>
+      Buffer.concat([lengthPrefixed(f), subscribe ? Buffer.from([0x01]) : Buffer.alloc(0)]),
+    ),
+  ]);
+  return Buffer.concat([Buffer.from([subscribe ? 0x82 : 0xa2]), remainingLength(body.length), body]);
+}
+
+/** Topic filter bytes after a valid `<prefix>/` that are not well-formed UTF-8, or hold U+0000. */
+const badFilterBytes: Array<[string, number[]]> = [
+  ['C0 AF (an overlong encoding)', [0xc0, 0xaf]],
+  ['61 00 62 (U+0000)', [0x61, 0x00, 0x62]],
+];
 
 describe.each(transports)('malformed input over %s', (transport) => {
   describe.each(protocolLevels)('MQTT $name', ({ options }) => {
@@ -258,6 +327,83 @@ describe.each(transports)('malformed input over %s', (transport) => {
       expect((await ok.expect('puback')).messageId).toBe(1);
       const [m] = await b.client.take(1);
       expect(m.topic).toBe(topic);
+      expect(ok.closed).toBe(false);
+      await Promise.all([ok.destroy(), b.client.end()]);
+    });
+
+    it('[MQTT-1.5.3-1] a CONNECT whose client id holds C3 28 is closed without a CONNACK', async () => {
+      const b = await bystander(transport, version);
+      const bad = await badClient(transport, version, false);
+      bad.sendBytes(rawConnect({ level: version, clientId: Buffer.from([0x62, 0x61, 0x64, 0xc3, 0x28]) }));
+      await expectPromptClose(bad);
+      expect(bad.packets).toEqual([]);
+      await b.stillServes();
+    });
+
+    it('[MQTT-1.5.3-1] a CONNECT whose will topic holds ED A0 80 is closed without a CONNACK or will', async () => {
+      const b = await bystander(transport, version);
+      const bad = await badClient(transport, version, false);
+      const will = { topic: topicWith(b.prefix, [0xed, 0xa0, 0x80]), payload: Buffer.from('bad-will') };
+      bad.sendBytes(rawConnect({ level: version, clientId: Buffer.from(unique('bad')), will }));
+      await expectPromptClose(bad);
+      expect(bad.packets).toEqual([]);
+      // stillServes: the will did not reach the bystander, subscribed to `<prefix>/#`.
+      await b.stillServes();
+    });
+
+    it('a CONNECT with U+FFFD well encoded and non-ASCII in its strings is accepted, its will kept', async () => {
+      const b = await bystander(transport, version);
+      const ok = await badClient(transport, version, false);
+      const willTopic = `${b.prefix}/température/\ufffd`;
+      ok.sendBytes(
+        rawConnect({
+          level: version,
+          clientId: Buffer.from(`\ufffd-é-${randomBytes(3).toString('hex')}`),
+          will: { topic: Buffer.from(willTopic), payload: Buffer.from('will') },
+          username: Buffer.from('üser-\ufffd'),
+        }),
+      );
+      expect((await ok.expect('connack')).returnCode).toBe(0);
+      // Dropped without DISCONNECT: the will goes out, its topic read as sent.
+      await ok.destroy();
+      const [m] = await b.client.take(1);
+      expect(`${m.topic} ${m.payload}`).toBe(`${willTopic} will`);
+      await b.client.end();
+    });
+
+    it.each(badFilterBytes)(
+      '[MQTT-1.5.3-1] [MQTT-1.5.3-2] SUBSCRIBE with filter bytes %s closes, no SUBACK',
+      async (_name, tail) => {
+        const b = await bystander(transport, version);
+        const bad = await badClient(transport, version);
+        bad.sendBytes(rawFilters(true, [Buffer.from(`${b.prefix}/ok/#`), topicWith(b.prefix, tail)]));
+        await expectPromptClose(bad);
+        expect(bad.packets.filter((p) => p.cmd === 'suback')).toEqual([]);
+        await b.stillServes();
+      },
+    );
+
+    it('[MQTT-1.5.3-1] UNSUBSCRIBE with filter bytes C3 28 closes, no UNSUBACK', async () => {
+      const b = await bystander(transport, version);
+      const bad = await badClient(transport, version);
+      bad.sendBytes(rawFilters(false, [Buffer.from(`${b.prefix}/ok/#`), topicWith(b.prefix, [0xc3, 0x28])]));
+      await expectPromptClose(bad);
+      expect(bad.packets.filter((p) => p.cmd === 'unsuback')).toEqual([]);
+      await b.stillServes();
+    });
+
+    it('SUBSCRIBE and UNSUBSCRIBE to température/# and U+FFFD well encoded are accepted', async () => {
+      const b = await bystander(transport, version);
+      const ok = await badClient(transport, version);
+      const filters = [Buffer.from(`${b.prefix}/température/#`), Buffer.from(`${b.prefix}/\ufffd`)];
+      ok.sendBytes(rawFilters(true, filters));
+      expect((await ok.expect('suback')).granted).toEqual([1, 1]);
+      await b.client.client.publishAsync(`${b.prefix}/température/salle`, '21', { qos: 1 });
+      const m = await ok.expect('publish');
+      expect(`${m.topic} ${m.payload}`).toBe(`${b.prefix}/température/salle 21`);
+      ok.send({ cmd: 'puback', messageId: m.messageId });
+      ok.sendBytes(rawFilters(false, filters));
+      expect((await ok.expect('unsuback')).messageId).toBe(1);
       expect(ok.closed).toBe(false);
       await Promise.all([ok.destroy(), b.client.end()]);
     });
@@ -413,6 +559,108 @@ describe.each(transports)('malformed input at MQTT 5.0 over %s', (transport) => 
       expect((await bad.serverDisconnect(PROMPT_CLOSE_MS)).reasonCode).toBe(MALFORMED_PACKET);
       await b.stillServes();
     });
+  });
+});
+
+// 5.0: the strings of CONNECT (behind the CONNECT and will properties), SUBSCRIBE and
+// UNSUBSCRIBE (behind theirs). A malformed CONNECT is closed without a CONNACK, as when
+// mqtt-packet refuses one; once connected, a malformed packet gets DISCONNECT 0x81.
+describe.each(transports)('malformed strings at MQTT 5.0 over %s', (transport) => {
+  /** CONNECT properties: session expiry 60 s, a user property. */
+  const connectProperties = Buffer.concat([Buffer.from([0x11, 0x00, 0x00, 0x00, 0x3c]), USER_PROPERTY_KV]);
+  /** Will properties: will delay 0, payload format 1 (UTF-8), content type. */
+  const willProperties = Buffer.from([0x18, 0, 0, 0, 0, 0x01, 0x01, 0x03, 0x00, 0x02, 0x74, 0x2f]);
+
+  async function bad5(): Promise<Raw5> {
+    const { raw, connack } = await Raw5.connect(node, transport, { clientId: unique('bad5') });
+    expect(connack.reasonCode).toBe(0);
+    return raw;
+  }
+
+  it('[MQTT-1.5.4-1] a CONNECT whose client id holds C3 28 is closed without a CONNACK', async () => {
+    const b = await bystander(transport, 5);
+    const bad = await Raw5.open(node, transport);
+    const clientId = Buffer.from([0x62, 0x61, 0x64, 0xc3, 0x28]);
+    bad.sendBytes(rawConnect({ level: 5, clientId, properties: connectProperties }));
+    expect(await bad.waitClosed(PROMPT_CLOSE_MS)).toBe(true);
+    expect(bad.received).toEqual([]);
+    await b.stillServes();
+  });
+
+  it('[MQTT-1.5.4-1] a CONNECT whose will topic holds ED A0 80 is closed without a CONNACK or will', async () => {
+    const b = await bystander(transport, 5);
+    const bad = await Raw5.open(node, transport);
+    const will = {
+      topic: topicWith(b.prefix, [0xed, 0xa0, 0x80]),
+      payload: Buffer.from('bad-will'),
+      properties: willProperties,
+    };
+    bad.sendBytes(
+      rawConnect({ level: 5, clientId: Buffer.from(unique('bad5')), properties: connectProperties, will }),
+    );
+    expect(await bad.waitClosed(PROMPT_CLOSE_MS)).toBe(true);
+    expect(bad.received).toEqual([]);
+    await b.stillServes();
+  });
+
+  it('a CONNECT with properties and U+FFFD well encoded and non-ASCII in its strings is accepted', async () => {
+    const b = await bystander(transport, 5);
+    const ok = await Raw5.open(node, transport);
+    const willTopic = `${b.prefix}/température/\ufffd`;
+    ok.sendBytes(
+      rawConnect({
+        level: 5,
+        clientId: Buffer.from(`\ufffd-é-${randomBytes(3).toString('hex')}`),
+        properties: connectProperties,
+        will: { topic: Buffer.from(willTopic), payload: Buffer.from('will'), properties: willProperties },
+        username: Buffer.from('üser-\ufffd'),
+      }),
+    );
+    expect((await ok.next<IConnackPacket>('connack')).reasonCode).toBe(0);
+    await ok.destroy();
+    const [m] = await b.client.take(1);
+    expect(`${m.topic} ${m.payload}`).toBe(`${willTopic} will`);
+    await b.client.end();
+  });
+
+  it.each(badFilterBytes)(
+    '[MQTT-1.5.4-1] [MQTT-1.5.4-2] SUBSCRIBE with properties and filter bytes %s: DISCONNECT 0x81, no SUBACK',
+    async (_name, tail) => {
+      const b = await bystander(transport, 5);
+      const bad = await bad5();
+      bad.sendBytes(
+        rawFilters(true, [Buffer.from(`${b.prefix}/ok/#`), topicWith(b.prefix, tail)], USER_PROPERTY_KV),
+      );
+      expect((await bad.serverDisconnect(PROMPT_CLOSE_MS)).reasonCode).toBe(MALFORMED_PACKET);
+      expect(bad.untaken('suback')).toEqual([]);
+      await b.stillServes();
+    },
+  );
+
+  it('[MQTT-1.5.4-1] UNSUBSCRIBE with filter bytes C3 28: DISCONNECT 0x81, no UNSUBACK', async () => {
+    const b = await bystander(transport, 5);
+    const bad = await bad5();
+    const filters = [Buffer.from(`${b.prefix}/ok/#`), topicWith(b.prefix, [0xc3, 0x28])];
+    bad.sendBytes(rawFilters(false, filters, Buffer.alloc(0)));
+    expect((await bad.serverDisconnect(PROMPT_CLOSE_MS)).reasonCode).toBe(MALFORMED_PACKET);
+    expect(bad.untaken('unsuback')).toEqual([]);
+    await b.stillServes();
+  });
+
+  it('SUBSCRIBE and UNSUBSCRIBE with properties to température/# and U+FFFD are accepted', async () => {
+    const b = await bystander(transport, 5);
+    const ok = await bad5();
+    const filters = [Buffer.from(`${b.prefix}/température/#`), Buffer.from(`${b.prefix}/\ufffd`)];
+    ok.sendBytes(rawFilters(true, filters, USER_PROPERTY_KV));
+    expect((await ok.next<ISubackPacket>('suback')).granted).toEqual([1, 1]);
+    await b.client.client.publishAsync(`${b.prefix}/\ufffd`, 'fffd', { qos: 1 });
+    const m = await ok.next<IPublishPacket>('publish');
+    expect(`${m.topic} ${m.payload}`).toBe(`${b.prefix}/\ufffd fffd`);
+    ok.send({ cmd: 'puback', messageId: m.messageId });
+    ok.sendBytes(rawFilters(false, filters, USER_PROPERTY_KV));
+    expect((await ok.next<IUnsubackPacket>('unsuback')).granted).toEqual([0, 0]);
+    expect(ok.closed).toBe(false);
+    await Promise.all([ok.end(), b.client.end()]);
   });
 });
 

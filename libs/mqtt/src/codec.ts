@@ -34,7 +34,9 @@ export class PacketDecoder {
     }
     const error = this.error as Error | undefined;
     const packet = this.packet as Packet | undefined;
-    if (error || !packet || left !== 0) this.reset();
+    // A CONNECT becomes the parser's settings (e.g. bridge mode makes every later 3.1.1
+    // SUBSCRIBE decode no-local): this parser serves every connection, so start afresh.
+    if (error || !packet || left !== 0 || packet.cmd === 'connect') this.reset();
     if (error) throw malformed(error.message);
     if (!packet) throw malformed('incomplete packet');
     return packet;

@@ -2,8 +2,8 @@
 // from and into Buffers. Anything unusual (MQTT 5 properties on an inbound packet, reason
 // codes on acks, every malformed packet) is left to mqtt-packet (codec.ts), so its errors
 // and its reading of edge cases stay exactly what they were. The one exception is the
-// topic of an inbound PUBLISH, checked on its raw bytes for both (checkPublishTopic).
-import { isUtf8 } from 'node:buffer';
+// topic of an inbound PUBLISH, checked on its raw bytes for both (checkPublishTopic), by the
+// rule utf8-check.ts applies to the strings of CONNECT, SUBSCRIBE and UNSUBSCRIBE.
 import type {
   IPingreqPacket,
   IPubackPacket,
@@ -14,8 +14,8 @@ import type {
   UserProperties,
 } from 'mqtt-packet';
 import type { ProtocolVersion } from './codec.js';
-import { malformed } from './errors.js';
 import { type PublishProperties, toUserPairs } from './properties.js';
+import { checkUtf8 } from './utf8-check.js';
 
 /** Node's unchecked Buffer string methods (what toString/write call after checking their arguments). */
 interface RawBuffer extends Buffer {
@@ -89,13 +89,7 @@ export function checkPublishTopic(bytes: Buffer): void {
   if (start > bytes.length) return;
   const end = start + ((bytes[start - 2] << 8) | bytes[start - 1]);
   if (end > bytes.length) return;
-  let ascii = true;
-  for (let i = start; i < end; i++) {
-    const byte = bytes[i];
-    if (byte === 0) throw malformed('topic name contains U+0000');
-    if (byte >= 0x80) ascii = false;
-  }
-  if (!ascii && !isUtf8(bytes.subarray(start, end))) throw malformed('topic name is not valid UTF-8');
+  checkUtf8(bytes, start, end, 'topic name');
 }
 
 /**

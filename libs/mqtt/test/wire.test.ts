@@ -1,12 +1,18 @@
 // The fast codec (wire.ts) against mqtt-packet: what it decodes must read exactly as
 // mqtt-packet reads it, what it leaves alone must go to mqtt-packet (and fail there as
 // before), and what it encodes must be what mqtt-packet would send or parse back the same.
-import mqttPacket, { type IPublishPacket, type Packet } from 'mqtt-packet';
+import mqttPacket, {
+  type IConnectPacket,
+  type IPublishPacket,
+  type IUnsubscribePacket,
+  type Packet,
+} from 'mqtt-packet';
 import { describe, expect, it } from 'vitest';
 import { decoderFor, type ProtocolVersion } from '../src/codec.js';
 import { MqttError } from '../src/errors.js';
 import { Framer } from '../src/framer.js';
 import { ReasonCode } from '../src/reason-codes.js';
+import { checkConnectStrings, checkTopicFilters } from '../src/utf8-check.js';
 import {
   checkPublishTopic,
   decodeFast,
@@ -311,6 +317,407 @@ describe('checkPublishTopic: the topic bytes of every PUBLISH, whichever decoder
     ]) {
       expect(malformedError(Buffer.from(raw))).toBeUndefined();
     }
+  });
+});
+
+describe('checkConnectStrings / checkTopicFilters: the strings of CONNECT, SUBSCRIBE, UNSUBSCRIBE', () => {
+  const bytesOf = (s: string) => [...Buffer.from(s)];
+  const str = (b: number[]) => [b.length >> 8, b.length & 0xff, ...b];
+  function varint(n: number): number[] {
+    const out: number[] = [];
+    do {
+      out.push((n % 128) | (n >= 128 ? 0x80 : 0));
+      n = Math.floor(n / 128);
+    } while (n > 0);
+    return out;
+  }
+  const packet = (first: number, body: number[]) => Buffer.from([first, ...varint(body.length), ...body]);
+  /** A 5.0 property section: its length, then the properties. */
+  const section = (props: number[]) => [...varint(props.length), ...props];
+
+  interface ConnectFields {
+    level: ProtocolVersion;
+    clientId: number[];
+    /** 5.0 only: the properties (without their length); empty when not given. */
+    properties?: number[];
+    will?: { topic: number[]; payload?: number[]; properties?: number[] };
+    username?: number[];
+    password?: number[];
+  }
+  /** A CONNECT built byte by byte, at 'MQIsdp' 3, 'MQTT' 4 or 'MQTT' 5. */
+  function connectWith(f: ConnectFields): Buffer {
+    const v5 = f.level === 5;
+    let flags = 0x02;
+    const payload = str(f.clientId);
+    if (f.will) {
+      flags |= 0x04;
+      if (v5) payload.push(...section(f.will.properties ?? []));
+      payload.push(...str(f.will.topic), ...str(f.will.payload ?? bytesOf('bye')));
+    }
+    if (f.username) {
+      flags |= 0x80;
+      payload.push(...str(f.username));
+    }
+    if (f.password) {
+      flags |= 0x40;
+      payload.push(...str(f.password));
+    }
+    const name = bytesOf(f.level === 3 ? 'MQIsdp' : 'MQTT');
+    const props = v5 ? section(f.properties ?? []) : [];
+    return packet(0x10, [...str(name), f.level, flags, 0x00, 0x3c, ...props, ...payload]);
+  }
+  /** A SUBSCRIBE (options byte 1 after each filter) or UNSUBSCRIBE, packet id 1. */
+  function filtersWith(subscribe: boolean, version: ProtocolVersion, filters: number[][], props?: number[]) {
+    const body = [0x00, 0x01, ...(version === 5 ? section(props ?? []) : [])];
+    for (const filter of filters) body.push(...str(filter), ...(subscribe ? [0x01] : []));
+    return packet(subscribe ? 0x82 : 0xa2, body);
+  }
+  const thrownBy = (check: () => void) => {
+    try {
+      check();
+    } catch (e) {
+      return e;
+    }
+    return undefined;
+  };
+  const expectMalformed = (check: () => void) => {
+    const error = thrownBy(check);
+    expect(error).toBeInstanceOf(MqttError);
+    expect((error as MqttError).reasonCode).toBe(ReasonCode.malformedPacket);
+  };
+
+  const bad: Array<[string, number[]]> = [
+    ["'a' C3 '(' (a cut-short sequence)", [0x61, 0xc3, 0x28]],
+    ['a lone continuation byte', [0x61, 0x80]],
+    ['ED A0 80 (an encoded surrogate)', [0xed, 0xa0, 0x80]],
+    ['C0 AF (an overlong encoding)', [0xc0, 0xaf]],
+    ['F4 90 80 80 (above U+10FFFF)', [0xf4, 0x90, 0x80, 0x80]],
+    ['FF', [0x61, 0xff]],
+    ['U+0000', [0x61, 0x00, 0x62]],
+  ];
+  const good = ['a', 'température/#', '\ufffd', 'x/\ufffd/y', '😀', 'z'.repeat(300)];
+  /** Every known 5.0 property kind: byte, two and four bytes, varint, string, binary, pair. */
+  const connectProperties = [
+    [0x11, 0x00, 0x00, 0x00, 0x3c], // session expiry interval
+    [0x21, 0x00, 0x0a], // receive maximum
+    [0x17, 0x01], // request problem information
+    [0x0b, 0xff, 0xff, 0xff, 0x7f], // a (misplaced) subscription identifier, four bytes
+    [0x15, ...str([0x61, 0x62])], // authentication method
+    [0x16, ...str([0xc3, 0x28, 0x00])], // authentication data: binary, anything goes
+    [0x26, ...str(bytesOf('k')), ...str(bytesOf('v'))], // user property
+  ].flat();
+  const willProperties = [
+    [0x18, 0x00, 0x00, 0x00, 0x05], // will delay interval
+    [0x01, 0x01], // payload format indicator
+    [0x09, ...str([0xff, 0x00])], // correlation data: binary
+    [0x03, ...str(bytesOf('text/plain'))], // content type
+  ].flat();
+
+  /** The CONNECTs that carry `bytes` in one string field, at every level and property layout. */
+  function connectsWith(
+    field: 'clientId' | 'will' | 'username',
+    bytes: number[],
+  ): Array<[ProtocolVersion, Buffer]> {
+    const out: Array<[ProtocolVersion, Buffer]> = [];
+    for (const level of versions) {
+      const layouts =
+        level === 5
+          ? [
+              { properties: [], will: [] },
+              { properties: connectProperties, will: willProperties },
+            ]
+          : [{ properties: undefined, will: undefined }];
+      for (const layout of layouts) {
+        out.push([
+          level,
+          connectWith({
+            level,
+            properties: layout.properties,
+            clientId: field === 'clientId' ? bytes : bytesOf('client'),
+            will: { topic: field === 'will' ? bytes : bytesOf('will/t'), properties: layout.will },
+            username: field === 'username' ? bytes : bytesOf('user'),
+            password: [0xc3, 0x28, 0x00],
+          }),
+        ]);
+      }
+    }
+    return out;
+  }
+
+  for (const field of ['clientId', 'will', 'username'] as const) {
+    for (const [name, bytes] of bad) {
+      it(`[MQTT-1.5.4-1] [MQTT-1.5.4-2] CONNECT: ${name} in the ${field} is malformed (3.1, 3.1.1, 5.0)`, () => {
+        for (const [level, connect] of connectsWith(field, bytes)) {
+          expectMalformed(() => checkConnectStrings(connect, level));
+        }
+      });
+    }
+  }
+
+  it('CONNECT: well-formed strings pass and read back as mqtt-packet reads them', () => {
+    for (const s of good) {
+      for (const field of ['clientId', 'will', 'username'] as const) {
+        for (const [level, connect] of connectsWith(field, bytesOf(s))) {
+          expect(thrownBy(() => checkConnectStrings(connect, level))).toBeUndefined();
+          const decoded = slowDecode(connect, level) as IConnectPacket;
+          const read =
+            field === 'clientId'
+              ? decoded.clientId
+              : field === 'will'
+                ? decoded.will?.topic
+                : decoded.username;
+          expect(read).toBe(s);
+        }
+      }
+    }
+  });
+
+  it('CONNECT: what mqtt-packet writes passes, every property and the will included', () => {
+    for (const protocolVersion of versions) {
+      const v5 = protocolVersion === 5;
+      const connect = generate(
+        {
+          cmd: 'connect',
+          protocolId: protocolVersion === 3 ? 'MQIsdp' : 'MQTT',
+          protocolVersion,
+          clientId: 'cliënt-\ufffd',
+          clean: true,
+          keepalive: 30,
+          username: 'üser',
+          password: Buffer.from([0xc3, 0x28, 0x00]),
+          will: {
+            topic: 'température/\ufffd',
+            payload: Buffer.from([0xff, 0x00]),
+            qos: 1,
+            retain: false,
+            ...(v5
+              ? {
+                  properties: {
+                    willDelayInterval: 5,
+                    payloadFormatIndicator: true,
+                    messageExpiryInterval: 60,
+                    contentType: 'ç/t',
+                    responseTopic: 'r/ü',
+                    correlationData: Buffer.from([0xc0, 0xaf]),
+                    userProperties: { ké: 'vä' },
+                  },
+                }
+              : {}),
+          },
+          ...(v5
+            ? {
+                properties: {
+                  sessionExpiryInterval: 60,
+                  receiveMaximum: 10,
+                  maximumPacketSize: 4096,
+                  topicAliasMaximum: 5,
+                  requestResponseInformation: true,
+                  requestProblemInformation: false,
+                  userProperties: { a: ['1', '2'], ü: 'ß' },
+                  authenticationMethod: 'mé',
+                  authenticationData: Buffer.from([0xed, 0xa0, 0x80]),
+                },
+              }
+            : {}),
+        },
+        protocolVersion,
+      );
+      expect(thrownBy(() => checkConnectStrings(connect, protocolVersion))).toBeUndefined();
+    }
+  });
+
+  it('CONNECT: the will payload and the password are binary, not checked', () => {
+    for (const level of versions) {
+      const connect = connectWith({
+        level,
+        clientId: bytesOf('c'),
+        will: { topic: bytesOf('w'), payload: [0xc3, 0x28, 0x00] },
+        username: bytesOf('u'),
+        password: [0xed, 0xa0, 0x80, 0x00],
+      });
+      expect(thrownBy(() => checkConnectStrings(connect, level))).toBeUndefined();
+    }
+  });
+
+  it('CONNECT 5.0: bad bytes inside a binary property are not read as the client identifier', () => {
+    // Authentication data C3 28: a walker that skipped the properties wrongly would land in it.
+    const connect = connectWith({
+      level: 5,
+      clientId: bytesOf('c'),
+      properties: [0x16, ...str([0xc3, 0x28])],
+    });
+    expect(thrownBy(() => checkConnectStrings(connect, 5))).toBeUndefined();
+  });
+
+  it('CONNECT 5.0: properties that run past their length are malformed (mqtt-packet would read on)', () => {
+    // Length 1, but session expiry takes 5 bytes. mqtt-packet reads it whole and takes the
+    // client id (C3 28) from where it ends; by the length, the client id would be 00 00 (empty).
+    const props = [0x01, 0x11, 0x00, 0x00, 0x00, 0x00];
+    const connect = packet(0x10, [
+      ...str(bytesOf('MQTT')),
+      5,
+      0x02,
+      0x00,
+      0x3c,
+      ...props,
+      ...str([0xc3, 0x28]),
+    ]);
+    expect(slowDecode(connect, 5)).toMatchObject({ cmd: 'connect', clientId: '\ufffd(' });
+    expectMalformed(() => checkConnectStrings(connect, 5));
+  });
+
+  it('CONNECT: every truncation of a valid CONNECT is left to mqtt-packet, which refuses it', () => {
+    for (const level of versions) {
+      const whole = connectWith({
+        level,
+        clientId: bytesOf('çlient'),
+        properties: level === 5 ? connectProperties : undefined,
+        will: { topic: bytesOf('wïll'), properties: level === 5 ? willProperties : undefined },
+        username: bytesOf('üser'),
+        password: bytesOf('pw'),
+      });
+      const body = [...whole.subarray(2)];
+      expect(whole[1]).toBe(body.length);
+      for (let cut = 0; cut < body.length; cut++) {
+        const truncated = packet(0x10, body.slice(0, cut));
+        expect(thrownBy(() => checkConnectStrings(truncated, level))).toBeUndefined();
+        expect(() => slowDecode(truncated, level)).toThrow();
+      }
+    }
+  });
+
+  for (const subscribe of [true, false]) {
+    const name = subscribe ? 'SUBSCRIBE' : 'UNSUBSCRIBE';
+    const layouts = (version: ProtocolVersion) =>
+      version === 5
+        ? [[], [0x0b, 0x80, 0x01, 0x26, ...str(bytesOf('k')), ...str(bytesOf('v'))]]
+        : [undefined];
+
+    for (const [badName, bytes] of bad) {
+      it(`[MQTT-1.5.4-1] [MQTT-1.5.4-2] ${name}: ${badName} in any topic filter is malformed`, () => {
+        for (const version of versions) {
+          for (const props of layouts(version)) {
+            for (const at of [0, 1, 2]) {
+              const filters = [bytesOf('a/b'), bytesOf('c/#'), bytesOf('d/+')];
+              filters[at] = [...filters[at], ...bytes];
+              expectMalformed(() =>
+                checkTopicFilters(filtersWith(subscribe, version, filters, props), version),
+              );
+            }
+          }
+        }
+      });
+    }
+
+    it(`${name}: well-formed filters pass and read back as mqtt-packet reads them`, () => {
+      for (const version of versions) {
+        for (const props of layouts(version)) {
+          const bytes = filtersWith(subscribe, version, good.map(bytesOf), props);
+          expect(thrownBy(() => checkTopicFilters(bytes, version))).toBeUndefined();
+          const decoded = slowDecode(bytes, version);
+          const read =
+            decoded.cmd === 'subscribe'
+              ? decoded.subscriptions.map((s) => s.topic)
+              : (decoded as IUnsubscribePacket).unsubscriptions;
+          expect(read).toEqual(good);
+        }
+      }
+    });
+
+    it(`${name}: every truncation of a valid one is left to mqtt-packet`, () => {
+      for (const version of versions) {
+        for (const props of layouts(version)) {
+          const whole = filtersWith(subscribe, version, [bytesOf('ä/b'), bytesOf('c')], props);
+          const body = [...whole.subarray(2)];
+          for (let cut = 0; cut < body.length; cut++) {
+            const truncated = packet(whole[0], body.slice(0, cut));
+            expect(thrownBy(() => checkTopicFilters(truncated, version))).toBeUndefined();
+          }
+        }
+      }
+    });
+
+    it(`${name} 5.0: properties that run past their length are malformed (mqtt-packet would read on)`, () => {
+      // Length 1, but a subscription identifier of two bytes (81 01). mqtt-packet reads it
+      // whole and the filter after it; by the length, the filter would start at 81 01.
+      const props = [0x01, 0x0b, 0x81, 0x01];
+      const options = subscribe ? [0x01] : [];
+      const bytes = packet(subscribe ? 0x82 : 0xa2, [
+        0x00,
+        0x01,
+        ...props,
+        ...str([0x61, 0xc0, 0xaf]),
+        ...options,
+      ]);
+      const decoded = slowDecode(bytes, 5);
+      const read =
+        decoded.cmd === 'subscribe'
+          ? decoded.subscriptions[0].topic
+          : (decoded as IUnsubscribePacket).unsubscriptions[0];
+      expect(read).toBe('a\ufffd\ufffd');
+      expectMalformed(() => checkTopicFilters(bytes, 5));
+    });
+  }
+
+  it('a property section mqtt-packet refuses on its own is left to it, whatever follows', () => {
+    const sections: Array<[string, number[]]> = [
+      ['an unknown property', [0x02, 0x7f, 0x00]],
+      ['property identifier 0', [0x02, 0x00, 0x00]],
+      ['a five-byte subscription identifier', [0x06, 0x0b, 0xff, 0xff, 0xff, 0xff, 0x01]],
+      ['a length running past the packet', [0x7f, 0x01, 0x00]],
+    ];
+    for (const [, props] of sections) {
+      const subscribe = packet(0x82, [0x00, 0x01, ...props, ...str([0xc0, 0xaf]), 0x01]);
+      expect(thrownBy(() => checkTopicFilters(subscribe, 5))).toBeUndefined();
+      expect(() => slowDecode(subscribe, 5)).toThrow();
+      const connect = packet(0x10, [
+        ...str(bytesOf('MQTT')),
+        5,
+        0x02,
+        0x00,
+        0x3c,
+        ...props,
+        ...str([0xc0, 0xaf]),
+      ]);
+      expect(thrownBy(() => checkConnectStrings(connect, 5))).toBeUndefined();
+      expect(() => slowDecode(connect, 5)).toThrow();
+    }
+  });
+
+  it('SUBSCRIBE and UNSUBSCRIBE as mqtt-packet writes them pass', () => {
+    for (const version of versions) {
+      const v5 = version === 5;
+      const subscribe = generate(
+        {
+          cmd: 'subscribe',
+          messageId: 3,
+          subscriptions: good.map((topic) => ({
+            topic,
+            qos: 1 as const,
+            ...(v5 ? { nl: true, rh: 2 } : {}),
+          })),
+          ...(v5 ? { properties: { subscriptionIdentifier: 268_435_455, userProperties: { ü: 'v' } } } : {}),
+        },
+        version,
+      );
+      expect(thrownBy(() => checkTopicFilters(subscribe, version))).toBeUndefined();
+      const unsubscribe = generate(
+        {
+          cmd: 'unsubscribe',
+          messageId: 4,
+          unsubscriptions: good,
+          ...(v5 ? { properties: { userProperties: { ü: 'v' } } } : {}),
+        },
+        version,
+      );
+      expect(thrownBy(() => checkTopicFilters(unsubscribe, version))).toBeUndefined();
+    }
+  });
+
+  it('refuses a bad filter behind a three-byte remaining length', () => {
+    const bytes = filtersWith(true, 4, [bytesOf('x'.repeat(20_000)), [0xc0, 0xaf]]);
+    expect(bytes[2] & 0x80).toBe(0x80);
+    expectMalformed(() => checkTopicFilters(bytes, 4));
   });
 });
 
