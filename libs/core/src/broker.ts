@@ -10,6 +10,7 @@ import { RetainedIndex } from './retained-index.js';
 import {
   type Delivery,
   type DeliveryTarget,
+  type IndexEntry,
   isSharedGroup,
   Session,
   type SharedGroup,
@@ -405,15 +406,10 @@ export class Broker {
    * backbone (and, when retained, in the retained store).
    */
   async publish(message: Message): Promise<PublishResult> {
-    if (message.retain) {
-      this.accept(message);
-      const matched = this.deliverLocal(message);
-      await Promise.all([this.batcher.add(message), this.backbone.retained.set(message)]);
-      return { matched: this.options.clustered ? undefined : matched };
-    }
     this.accept(message);
     const matched = this.deliverLocal(message);
-    await this.batcher.add(message);
+    const stored = this.batcher.add(message);
+    await (message.retain ? Promise.all([stored, this.backbone.retained.set(message)]) : stored);
     return { matched: this.options.clustered ? undefined : matched };
   }
 
@@ -460,13 +456,10 @@ export class Broker {
       this.deliverTo(sub.session, message, deliveryOf(sub, message));
       return 1;
     }
-    // Overlapping subscriptions of one session: one copy at the highest granted QoS [MQTT-3.3.5-1].
-    const merged = new Map<Session, Delivery>();
-    for (const entry of entries) {
+    const merged = mergedDeliveries(entries, message, (entry) => {
       const sub = isSharedGroup(entry) ? this.memberFor(entry, message) : entry;
-      if (!sub || this.isOwnAndNoLocal(message, sub)) continue;
-      mergeInto(merged, sub, message);
-    }
+      return sub && !this.isOwnAndNoLocal(message, sub) ? sub : undefined;
+    });
     for (const [session, delivery] of merged) this.deliverTo(session, message, delivery);
     return merged.size;
   }
@@ -538,12 +531,11 @@ export class Broker {
     const now = this.now();
     await this.backbone.replay(sinceMs - REPLAY_MARGIN_MS, (message) => {
       if (message.qos === 0 || isExpired(message, now)) return;
-      const merged = new Map<Session, Delivery>();
-      for (const entry of this.index.match(message.topic)) {
-        if (isSharedGroup(entry) || !sessions.has(entry.session) || this.isOwnAndNoLocal(message, entry))
-          continue;
-        mergeInto(merged, entry, message);
-      }
+      const merged = mergedDeliveries(this.index.match(message.topic), message, (entry) =>
+        isSharedGroup(entry) || !sessions.has(entry.session) || this.isOwnAndNoLocal(message, entry)
+          ? undefined
+          : entry,
+      );
       for (const [session, delivery] of merged) {
         if (delivery.qos !== 1) continue;
         const list = found.get(session);
@@ -560,11 +552,14 @@ export class Broker {
    * longer matched goes at the QoS it was queued with, without subscription identifiers.
    */
   deliveryFor(session: Session, message: Message): Delivery {
-    const merged = new Map<Session, Delivery>();
-    for (const entry of this.index.match(message.topic)) {
-      const subs = isSharedGroup(entry) ? entry.members : [entry];
-      for (const sub of subs) if (sub.session === session) mergeInto(merged, sub, message);
-    }
+    // A session holds at most one member of a group (the group is per filter).
+    const merged = mergedDeliveries(this.index.match(message.topic), message, (entry) =>
+      isSharedGroup(entry)
+        ? entry.members.find((sub) => sub.session === session)
+        : entry.session === session
+          ? entry
+          : undefined,
+    );
     return merged.get(session) ?? { qos: message.qos, retainAsPublished: false, subscriptionIds: [] };
   }
 
@@ -649,6 +644,24 @@ function deliveryOf(sub: Subscription, message: Message): Delivery {
     retainAsPublished: sub.options.retainAsPublished,
     subscriptionIds: id === undefined ? [] : [id],
   };
+}
+
+/**
+ * One delivery per session over the subscription `select` picks from each matching index
+ * entry: overlapping subscriptions of a session give one copy at the highest granted QoS,
+ * with every subscription identifier [MQTT-3.3.5-1].
+ */
+function mergedDeliveries(
+  entries: readonly IndexEntry[],
+  message: Message,
+  select: (entry: IndexEntry) => Subscription | undefined,
+): Map<Session, Delivery> {
+  const merged = new Map<Session, Delivery>();
+  for (const entry of entries) {
+    const sub = select(entry);
+    if (sub) mergeInto(merged, sub, message);
+  }
+  return merged;
 }
 
 function mergeInto(merged: Map<Session, Delivery>, sub: Subscription, message: Message): void {

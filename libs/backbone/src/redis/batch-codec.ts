@@ -156,26 +156,29 @@ function readString(bytes: Buffer, reader: { at: number }): string {
   return bytes.toString('utf8', start, start + length);
 }
 
-function readBytes(bytes: Buffer, reader: { at: number }): Buffer {
+/** Steps past a u32-prefixed byte string; returns where its bytes start (they end at reader.at). */
+function skipBytes(bytes: Buffer, reader: { at: number }): number {
   need(bytes, reader.at, 4);
   const length = bytes.readUInt32LE(reader.at);
   const start = reader.at + 4;
   need(bytes, start, length);
   reader.at = start + length;
-  return bytes.subarray(start, start + length);
+  return start;
+}
+
+/** A u32-prefixed byte string, as a view into the entry. */
+function readBytes(bytes: Buffer, reader: { at: number }): Buffer {
+  const start = skipBytes(bytes, reader);
+  return bytes.subarray(start, reader.at);
 }
 
 const copySlice = Uint8Array.prototype.slice;
 
-/** Reads a u32-prefixed byte string into a buffer of its own. */
+/** A u32-prefixed byte string in a buffer of its own. */
 function copyBytes(bytes: Buffer, reader: { at: number }): Buffer {
-  need(bytes, reader.at, 4);
-  const length = bytes.readUInt32LE(reader.at);
-  const start = reader.at + 4;
-  need(bytes, start, length);
-  reader.at = start + length;
+  const start = skipBytes(bytes, reader);
   // Node's documented copying slice: a Buffer of its own, copied natively.
-  return copySlice.call(bytes, start, start + length) as Buffer;
+  return copySlice.call(bytes, start, reader.at) as Buffer;
 }
 
 function need(bytes: Buffer, at: number, length: number): void {
