@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisBackbone } from '../src/index.js';
 import { collect, message, waitFor } from './contract/fixture.js';
 import { backboneContract } from './contract.js';
+import { redisPair } from './redis-pair.js';
 
 let cluster: RedisClusterServer;
 
@@ -28,20 +29,7 @@ afterAll(async () => {
 const node = (keyPrefix: string, nodeId: string) =>
   new RedisBackbone({ url: cluster.url, mode: 'cluster', nodeId, keyPrefix, blockTimeMs: 500 });
 
-backboneContract('redis backbone on a 3-master Redis Cluster', async () => {
-  const keyPrefix = `emqc-${randomBytes(5).toString('hex')}`;
-  const nodes = [node(keyPrefix, 'node-a'), node(keyPrefix, 'node-b')];
-  await Promise.all(nodes.map((n) => n.start()));
-  return {
-    nodes,
-    cleanup: async () => {
-      await Promise.all(nodes.map((n) => n.stop()));
-    },
-    inject: (n, what, failing) => {
-      (n as RedisBackbone).failures[what] = failing;
-    },
-  };
-});
+backboneContract('redis backbone on a 3-master Redis Cluster', redisPair('emqc', node));
 
 describe('redis backbone on a Redis Cluster', () => {
   it('spreads the log shards over the cluster nodes and still delivers every message', async () => {

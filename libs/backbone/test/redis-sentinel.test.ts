@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisBackbone } from '../src/index.js';
 import { collect, message, waitFor } from './contract/fixture.js';
 import { backboneContract } from './contract.js';
+import { redisPair } from './redis-pair.js';
 
 let sentinel: RedisSentinelSetup;
 
@@ -29,20 +30,7 @@ const node = (keyPrefix: string, nodeId: string) =>
     blockTimeMs: 500,
   });
 
-backboneContract('redis backbone through Redis Sentinel', async () => {
-  const keyPrefix = `emqs-${randomBytes(5).toString('hex')}`;
-  const nodes = [node(keyPrefix, 'node-a'), node(keyPrefix, 'node-b')];
-  await Promise.all(nodes.map((n) => n.start()));
-  return {
-    nodes,
-    cleanup: async () => {
-      await Promise.all(nodes.map((n) => n.stop()));
-    },
-    inject: (n, what, failing) => {
-      (n as RedisBackbone).failures[what] = failing;
-    },
-  };
-});
+backboneContract('redis backbone through Redis Sentinel', redisPair('emqs', node));
 
 // Last in this file: it kills the master the contract suite used.
 describe('redis backbone through Redis Sentinel, across a failover', () => {

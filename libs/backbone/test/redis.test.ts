@@ -11,6 +11,7 @@ import { RedisBackbone, type RedisBackboneOptions } from '../src/index.js';
 import { shardOf } from '../src/redis/shard.js';
 import { collect, message, text, waitFor } from './contract/fixture.js';
 import { backboneContract } from './contract.js';
+import { redisPair } from './redis-pair.js';
 
 let server: RedisServer;
 let admin: Redis;
@@ -37,24 +38,10 @@ function backbone(options: Partial<RedisBackboneOptions> & { keyPrefix: string }
   return new RedisBackbone({ url: server.url, nodeId: `node-${randomBytes(3).toString('hex')}`, ...options });
 }
 
-backboneContract('redis backbone (two nodes on one Redis)', async () => {
-  const keyPrefix = randomPrefix();
-  const nodes = [
-    backbone({ keyPrefix, nodeId: 'node-a', blockTimeMs: 500 }),
-    backbone({ keyPrefix, nodeId: 'node-b', blockTimeMs: 500 }),
-  ];
-  await Promise.all(nodes.map((node) => node.start()));
-  return {
-    nodes,
-    cleanup: async () => {
-      await Promise.all(nodes.map((node) => node.stop()));
-      await dropKeys(keyPrefix);
-    },
-    inject: (node, what, failing) => {
-      (node as RedisBackbone).failures[what] = failing;
-    },
-  };
-});
+backboneContract(
+  'redis backbone (two nodes on one Redis)',
+  redisPair('emqt', (keyPrefix, nodeId) => backbone({ keyPrefix, nodeId, blockTimeMs: 500 }), dropKeys),
+);
 
 describe('redis backbone on its own', () => {
   it("is kind 'redis' and refuses a key prefix with a hash-tag brace", () => {
