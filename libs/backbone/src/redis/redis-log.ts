@@ -35,6 +35,8 @@ export interface RedisLogOptions {
 
 const REPLAY_PAGE = 200;
 const BACKOFF_FIRST_MS = 100;
+/** How long stop() waits for a read loop to return. */
+const STOP_WAIT_MS = 1000;
 const BACKOFF_MAX_MS = 2000;
 
 export class RedisLog {
@@ -185,7 +187,14 @@ class ShardReader {
     this.#stopping = true;
     this.#wake?.();
     this.#connection.disconnect();
-    await this.#done;
+    // A read queued while ioredis looks for a master (sentinel failover) may never settle
+    // after disconnect(): stopping must not wait for it. The loop ends when it does.
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, STOP_WAIT_MS);
+    });
+    await Promise.race([this.#done, bound]);
+    clearTimeout(timer);
   }
 
   async #loop(): Promise<void> {
