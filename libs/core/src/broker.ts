@@ -93,6 +93,8 @@ export class Broker {
   /** Pushes to parked-session queues not yet stored: the log time of each message. */
   private readonly queueing = new Map<number, number>();
   private queueingSeq = 0;
+  /** The latest queue push not yet stored, per client id (pushes are stored in order). */
+  private readonly pushing = new Map<string, Promise<void>>();
   /** Adopted sessions whose replay is still running, by client id. */
   private readonly replaying = new Map<string, Promise<void>>();
   private readonly retained = new RetainedIndex();
@@ -275,8 +277,10 @@ export class Broker {
 
   /** Another node is taking `clientId` over: close the connection here and stop caring for the session. */
   private async handOver(clientId: string, cleanStart: boolean): Promise<void> {
-    // An adopted session being replayed into is handed over with what the replay queued.
+    // An adopted session being replayed into is handed over with what the replay queued, and
+    // a parked one with every push it started: the new owner takes the queue once we answer.
     await this.replaying.get(clientId);
+    await this.pushing.get(clientId);
     // A delayed will waiting here is cancelled by the resume, or due now if the session ends.
     if (cleanStart) this.wills.fire(clientId);
     else this.wills.cancel(clientId);
@@ -493,7 +497,7 @@ export class Broker {
   private queue(clientId: string, message: Message): Promise<void> {
     const push = ++this.queueingSeq;
     this.queueing.set(push, Math.min(this.now(), message.createdAtMs));
-    return this.backbone.queues.push(clientId, message, this.options.maxQueuedMessages).then(
+    const stored = this.backbone.queues.push(clientId, message, this.options.maxQueuedMessages).then(
       (result) => {
         this.queueing.delete(push);
         this.counters.droppedQueueOverflow += result.dropped;
@@ -502,6 +506,11 @@ export class Broker {
         this.queueing.delete(push);
       },
     );
+    this.pushing.set(clientId, stored);
+    stored.then(() => {
+      if (this.pushing.get(clientId) === stored) this.pushing.delete(clientId);
+    });
+    return stored;
   }
 
   /**
