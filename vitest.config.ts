@@ -8,6 +8,7 @@ export default defineConfig({
   resolve: {
     alias: {
       '@edgemq/config': lib('config'),
+      '@edgemq/model': lib('model'),
       '@edgemq/core': lib('core'),
       '@edgemq/backbone': lib('backbone'),
       '@edgemq/transport': lib('transport'),

@@ -3,7 +3,7 @@
 // implementations (memory, Redis) are held to one contract suite (test/contract.ts);
 // nothing above this interface knows which one runs. Every method is async.
 
-import type { Message, QoS } from './message.js';
+import type { Message, QoS } from '@edgemq/model';
 
 export interface SubscriptionRecord {
   filter: string;

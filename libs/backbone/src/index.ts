@@ -7,5 +7,4 @@ export {
   MemoryLog,
   type MemoryLogMember,
 } from './memory/memory-backbone.js';
-export * from './message.js';
 export { RedisBackbone, type RedisBackboneOptions } from './redis/redis-backbone.js';

@@ -1,8 +1,9 @@
 // The onRemote handlers of a backbone: each gets its own copy of a remote message, and a
 // handler that throws is reported without keeping the message from the others.
+
+import type { Message } from '@edgemq/model';
 import type { RemoteMessageHandler } from './backbone.js';
 import { copyMessage } from './memory/copy.js';
-import type { Message } from './message.js';
 
 export class RemoteHandlers {
   private readonly handlers: RemoteMessageHandler[] = [];

@@ -1,8 +1,9 @@
 // The log entry codec: what one node writes, every other node reads back intact, in the
 // flat binary format, and entries in the earlier msgpack format still decode.
+
+import type { Message } from '@edgemq/model';
 import { Packr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
-import type { Message } from '../src/message.js';
 import { decodeBatch, encodeBatch } from '../src/redis/codec.js';
 import { fullProperties, message } from './contract/fixture.js';
 

@@ -1,8 +1,8 @@
 // The memory backbone: the contract suite with two nodes on one MemoryHub, plus what only
 // the memory backbone promises (its own default hub, failure switches, handler isolation).
 
+import type { Message } from '@edgemq/model';
 import { describe, expect, it, vi } from 'vitest';
-import type { Message } from '../src/index.js';
 import { MemoryBackbone, MemoryHub } from '../src/memory/memory-backbone.js';
 import { collect, message, text, waitFor } from './contract/fixture.js';
 import { backboneContract } from './contract.js';

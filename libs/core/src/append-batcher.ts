@@ -1,7 +1,7 @@
 // Collects publishes made in one turn of the event loop into one backbone append, so
 // storage round trips are per batch, not per message. Each caller gets the promise of
 // the batch its message went into: it resolves once that batch is stored.
-import type { Message } from '@edgemq/backbone';
+import type { Message } from '@edgemq/model';
 
 export class AppendBatcher {
   private batch: Message[] = [];

@@ -1,7 +1,8 @@
 // The protocol-neutral broker of one node: sessions, the local subscription index,
 // retained topic names, and delivery. Publishes go to local subscribers at once and to
 // the backbone log for other nodes; the publish promise resolves once stored.
-import { type Backbone, isExpired, type Message, type QoS, type SessionRecord } from '@edgemq/backbone';
+import type { Backbone, SessionRecord } from '@edgemq/backbone';
+import { isExpired, type Message, type QoS } from '@edgemq/model';
 import { AppendBatcher } from './append-batcher.js';
 import { Counters } from './counters.js';
 import { DelayedWills } from './delayed-wills.js';

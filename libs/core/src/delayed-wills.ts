@@ -1,7 +1,7 @@
 // MQTT 5 will delay: a will waits after its connection ended, is cancelled when the
 // client resumes the session in time, and is published when the delay passes or the
 // session ends, whichever comes first [MQTT-3.1.3-9].
-import type { Message } from '@edgemq/backbone';
+import type { Message } from '@edgemq/model';
 
 export class DelayedWills {
   private readonly pending = new Map<string, { timer: NodeJS.Timeout; message: Message }>();

@@ -1,4 +1,4 @@
-export type { Message, MessageOrigin, MessageProperties, QoS } from '@edgemq/backbone';
+export * from '@edgemq/model';
 export * from './broker.js';
 export * from './counters.js';
 export * from './node-watch.js';

@@ -1,7 +1,7 @@
 // A session is what the broker keeps per client id: its subscriptions and, while the
 // client is connected, the delivery target (the protocol connection). A persistent
 // session without a target is "parked": matching QoS>0 messages go to its queue.
-import type { Message, QoS } from '@edgemq/backbone';
+import type { Message, QoS } from '@edgemq/model';
 
 export interface SubscriptionOptions {
   qos: QoS;

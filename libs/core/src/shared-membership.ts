@@ -5,7 +5,8 @@
 // and pick the same node per message by hashing the message's cluster-wide name (origin
 // node + sequence), which spreads messages evenly. On one node (memory
 // backbone) every group is delivered locally.
-import type { Backbone, Message } from '@edgemq/backbone';
+import type { Backbone } from '@edgemq/backbone';
+import type { Message } from '@edgemq/model';
 
 const REFRESH_MS = 1000;
 

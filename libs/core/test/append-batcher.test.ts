@@ -1,4 +1,4 @@
-import type { Message } from '@edgemq/backbone';
+import type { Message } from '@edgemq/core';
 import { describe, expect, it } from 'vitest';
 import { AppendBatcher } from '../src/append-batcher.js';
 

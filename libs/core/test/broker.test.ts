@@ -1,4 +1,5 @@
-import { MemoryBackbone, type Message } from '@edgemq/backbone';
+import { MemoryBackbone } from '@edgemq/backbone';
+import type { Message } from '@edgemq/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Broker } from '../src/broker.js';
 import { type Delivery, type DeliveryTarget, defaultSubscriptionOptions } from '../src/session.js';

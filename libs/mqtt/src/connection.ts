@@ -1,8 +1,7 @@
 // One MQTT client connection: the per-connection state machine between a ByteConnection
 // and the broker. Packets are framed, then dispatched in order; a handler that returns a
 // promise (CONNECT, SUBSCRIBE, UNSUBSCRIBE) holds later packets back until it settles.
-import type { Message } from '@edgemq/backbone';
-import type { Broker, Delivery, DeliveryTarget, Session } from '@edgemq/core';
+import type { Broker, Delivery, DeliveryTarget, Message, Session } from '@edgemq/core';
 import type { ByteConnection, ConnectionHandler } from '@edgemq/transport';
 import type { ProtocolVersion } from './codec.js';
 import { dispatch } from './dispatch.js';

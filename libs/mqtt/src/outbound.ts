@@ -1,8 +1,7 @@
 // Messages on their way to one client: packet-id allocation, the in-flight window of
 // unacknowledged QoS 1/2 PUBLISHes, the bounded queue of those waiting for room, and the
 // QoS 0 drop rule when the socket is congested. Survives a disconnect as OutboundState.
-import type { Message, QoS } from '@edgemq/backbone';
-import type { Counters } from '@edgemq/core';
+import type { Counters, Message, QoS } from '@edgemq/core';
 
 export interface OutboundMessage {
   message: Message;

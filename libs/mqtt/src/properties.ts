@@ -1,7 +1,7 @@
 // MQTT 5 PUBLISH / will properties ↔ the protocol-neutral MessageProperties. mqtt-packet
 // represents user properties as an object (repeated keys become arrays), so pairs are
 // kept in key order and, within a key, in the order sent.
-import type { Message, MessageProperties } from '@edgemq/backbone';
+import type { Message, MessageProperties } from '@edgemq/core';
 import type { UserProperties } from 'mqtt-packet';
 
 export interface PublishProperties {

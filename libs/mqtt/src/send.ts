@@ -1,7 +1,7 @@
 // Outbound encoders: one function per packet the node sends. Handlers call these and
 // never build packets themselves. 3.1.1 encodings drop every 5.0 property. PUBLISH, the
 // acks and PINGRESP are written by the fast codec (wire.ts), the rest by mqtt-packet.
-import { isExpired, type Message } from '@edgemq/backbone';
+import { isExpired, type Message } from '@edgemq/core';
 import type { IConnackPacket, Packet } from 'mqtt-packet';
 import { encode, type ProtocolVersion } from './codec.js';
 import type { MqttConnection } from './connection.js';

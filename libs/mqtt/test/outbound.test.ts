@@ -1,4 +1,4 @@
-import type { Message } from '@edgemq/backbone';
+import type { Message } from '@edgemq/core';
 import { Counters } from '@edgemq/core';
 import { describe, expect, it } from 'vitest';
 import { Outbound, type OutboundMessage, type OutboundSink } from '../src/outbound.js';

@@ -2,8 +2,8 @@
 // that a caller mutating a message or record (or the Buffer under it) after handing it in or
 // getting it back never changes the store: the same isolation a Redis round trip gives.
 
+import type { Message, MessageProperties } from '@edgemq/model';
 import type { SessionRecord, SubscriptionRecord } from '../backbone.js';
-import type { Message, MessageProperties } from '../message.js';
 
 export function copyMessage(message: Message): Message {
   const copy: Message = {

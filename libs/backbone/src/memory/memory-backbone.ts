@@ -5,8 +5,8 @@
 // retained messages are shared. See failures.ts for failure injection (`backbone.failures`).
 
 import { randomBytes } from 'node:crypto';
+import type { Message } from '@edgemq/model';
 import type { Backbone, RemoteMessageHandler } from '../backbone.js';
-import type { Message } from '../message.js';
 import { RemoteHandlers } from '../remote-handlers.js';
 import { createFailureSwitches, type FailureSwitches, injectedFailure } from './failures.js';
 import { MemoryControl } from './memory-control.js';

@@ -5,8 +5,8 @@
 //
 // Only the memory stores touch these maps. Every value in them is a private copy.
 
+import type { Message } from '@edgemq/model';
 import type { ControlHandler, SessionRecord } from '../backbone.js';
-import type { Message } from '../message.js';
 import { MemoryLog } from './memory-log.js';
 
 export class MemoryHub {

@@ -3,7 +3,7 @@
 // every node reads every other node's entries from Redis and skips its own; and it keeps
 // the most recent entries (bounded, like MAXLEN) for replay after a node dies.
 
-import type { Message } from '../message.js';
+import type { Message } from '@edgemq/model';
 import { copyMessage } from './copy.js';
 
 /** A reader of the log: one per started MemoryBackbone. */

@@ -1,8 +1,8 @@
 // Parked-session queues on a MemoryHub: a capped FIFO per client id that drops its oldest
 // messages to stay within `maxLength` and says how many it dropped.
 
+import type { Message } from '@edgemq/model';
 import type { QueuePushResult, QueueStore } from '../backbone.js';
-import type { Message } from '../message.js';
 import { copyMessage } from './copy.js';
 import { type FailureSwitches, injectedFailure } from './failures.js';
 import type { MemoryHub } from './memory-hub.js';

@@ -1,8 +1,8 @@
 // Retained messages on a MemoryHub: one per topic; a message with an empty payload clears
 // the topic (MQTT 3.3.1.3).
 
+import type { Message } from '@edgemq/model';
 import type { RetainedStore } from '../backbone.js';
-import type { Message } from '../message.js';
 import { copyMessage } from './copy.js';
 import { type FailureSwitches, injectedFailure } from './failures.js';
 import type { MemoryHub } from './memory-hub.js';

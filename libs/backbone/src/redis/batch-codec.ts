@@ -16,7 +16,7 @@
 //
 // Payloads are copied out of the reply (a message kept in a queue keeps only itself).
 
-import type { Message, MessageProperties, QoS } from '../message.js';
+import type { Message, MessageProperties, QoS } from '@edgemq/model';
 
 export const BATCH_MAGIC = 0xc1;
 const VERSION = 2;

@@ -7,9 +7,9 @@
 // Buffers come back as Buffers (copied out of the reply, so keeping one keeps no more than
 // itself); Map, Set, Date and typed arrays inside opaque data come back as themselves.
 
+import type { Message, MessageProperties, QoS } from '@edgemq/model';
 import { addExtension, Packr } from 'msgpackr';
 import type { SubscriptionRecord } from '../backbone.js';
-import type { Message, MessageProperties, QoS } from '../message.js';
 import { BATCH_MAGIC, decodeBinaryBatch, encodeBinaryBatch, type PropertiesCodec } from './batch-codec.js';
 
 const FORMAT = 1;

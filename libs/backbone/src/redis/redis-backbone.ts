@@ -7,10 +7,10 @@
 // Failure injection for tests: `backbone.failures`, the same switches as the memory
 // backbone (see ../memory/failures.ts).
 
+import type { Message } from '@edgemq/model';
 import type { RedisOptions } from 'ioredis';
 import type { Backbone, RemoteMessageHandler } from '../backbone.js';
 import { createFailureSwitches, type FailureSwitches, injectedFailure } from '../memory/failures.js';
-import type { Message } from '../message.js';
 import { RemoteHandlers } from '../remote-handlers.js';
 import { createRedisClient, describeClient, type RedisClient } from './client.js';
 import { RedisKeys } from './keys.js';

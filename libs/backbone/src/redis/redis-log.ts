@@ -14,7 +14,7 @@
 // and is then sent again from the same cursor. A read error backs off 100 ms, doubling to 2 s, and never spins; `stop()`
 // disconnects the blocking connections instead of waiting out a BLOCK.
 
-import type { Message } from '../message.js';
+import type { Message } from '@edgemq/model';
 import { duplicateClient, type RedisClient as Redis } from './client.js';
 import { decodeBatch, encodeBatch } from './codec.js';
 import type { RedisKeys } from './keys.js';

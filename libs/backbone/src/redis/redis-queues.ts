@@ -1,9 +1,9 @@
 // Parked-session queues: one Redis list per client id (`{c:<id>}:q`), oldest first, capped
 // by push-2.lua, which drops the oldest and counts them.
 
+import type { Message } from '@edgemq/model';
 import type { QueuePushResult, QueueStore } from '../backbone.js';
 import { type FailureSwitches, injectedFailure } from '../memory/failures.js';
-import type { Message } from '../message.js';
 import type { RedisClient as Redis } from './client.js';
 import { decodeMessage, encodeMessage } from './codec.js';
 import type { RedisKeys } from './keys.js';

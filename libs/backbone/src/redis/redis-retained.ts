@@ -1,9 +1,9 @@
 // Retained messages in one Redis hash, topic -> encoded message; an empty payload clears
 // the topic (MQTT 3.3.1.3).
 
+import type { Message } from '@edgemq/model';
 import type { RetainedStore } from '../backbone.js';
 import { type FailureSwitches, injectedFailure } from '../memory/failures.js';
-import type { Message } from '../message.js';
 import type { RedisClient as Redis } from './client.js';
 import { decodeMessage, encodeMessage } from './codec.js';
 import type { RedisKeys } from './keys.js';

@@ -3,9 +3,9 @@
 // polling wait).
 
 import { randomBytes } from 'node:crypto';
+import type { Message, MessageProperties, QoS } from '@edgemq/model';
 import { afterEach, beforeEach, expect } from 'vitest';
 import type { Backbone } from '../../src/backbone.js';
-import type { Message, MessageProperties, QoS } from '../../src/message.js';
 
 export type FailureTarget = 'append' | 'retained' | 'sessions' | 'queues';
 

@@ -1,8 +1,8 @@
 // Contract: the fan-out log. What one node appends reaches every other node's onRemote,
 // intact and in order per topic, and never comes back to the node that appended it.
 
+import type { Message } from '@edgemq/model';
 import { expect, it } from 'vitest';
-import type { Message } from '../../src/message.js';
 import { type ContractContext, collect, fullProperties, message, text, waitFor } from './fixture.js';
 
 export function logContract(fx: ContractContext): void {

@@ -2,7 +2,7 @@
 // session (taking it over from an older connection), answer CONNACK, then resume what the
 // session had in flight.
 import { randomBytes } from 'node:crypto';
-import type { Message } from '@edgemq/backbone';
+import type { Message } from '@edgemq/core';
 import { validateTopicName } from '@edgemq/core';
 import type { IConnectPacket } from 'mqtt-packet';
 import { type MqttConnection, type MqttProtocolState, parkedState } from '../connection.js';

@@ -1,7 +1,7 @@
 // PUBLISH from a client: resolve its topic (alias), validate, hand the message to the
 // broker, and acknowledge QoS 1 (PUBACK) / QoS 2 (PUBREC) only once the broker stored it.
 import { isUtf8 } from 'node:buffer';
-import type { Message } from '@edgemq/backbone';
+import type { Message } from '@edgemq/core';
 import { validateTopicName } from '@edgemq/core';
 import type { IPublishPacket } from 'mqtt-packet';
 import type { MqttConnection } from '../connection.js';

@@ -1,7 +1,7 @@
 // SUBSCRIBE: each filter is judged on its own (a refused one gets its reason code, the
 // rest are still granted), SUBACK lists the outcome per filter, then retained messages
 // follow with the retain flag set [MQTT-3.3.1-8].
-import type { QoS } from '@edgemq/backbone';
+import type { QoS } from '@edgemq/core';
 import { type Message, parseSharedFilter, type SubscriptionOptions, validateTopicFilter } from '@edgemq/core';
 import type { ISubscribePacket, ISubscription } from 'mqtt-packet';
 import type { MqttConnection } from '../connection.js';
