@@ -21,7 +21,6 @@ import {
 import { settlesWithin } from './settles-within.js';
 import { SharedMembership } from './shared-membership.js';
 import { pickMember, SubscriptionIndex } from './subscription-index.js';
-import { parseSharedFilter } from './topic.js';
 
 /** How long a takeover keeps listening for a slow old owner after the 1 s bound. */
 const LATE_ANSWER_MS = 30_000;
@@ -376,17 +375,18 @@ export class Broker {
   }
 
   /**
-   * Adds or replaces a subscription [MQTT-3.8.4-3] and returns the retained messages the
-   * subscriber should get now.
+   * Adds or replaces a subscription [MQTT-3.8.4-3]; resolves once stored with a persistent
+   * session. `existed`: it replaced one (MQTT retain handling 1 tells them apart).
    */
-  async subscribe(session: Session, filter: string, options: SubscriptionOptions): Promise<Message[]> {
+  async subscribe(
+    session: Session,
+    filter: string,
+    options: SubscriptionOptions,
+  ): Promise<{ existed: boolean }> {
     const { existed, newGroup } = this.index.add(session, filter, options);
     if (newGroup) await this.membership.joined(newGroup);
     if (session.persistent) await this.saveRecord(session, null, undefined);
-    // Shared subscriptions get no retained messages [MQTT-4.8.2-?]; retain handling decides the rest.
-    if (parseSharedFilter(filter)) return [];
-    if (options.retainHandling === 2 || (options.retainHandling === 1 && existed)) return [];
-    return this.retainedFor(filter);
+    return { existed };
   }
 
   async unsubscribe(session: Session, filter: string): Promise<boolean> {
@@ -398,7 +398,8 @@ export class Broker {
     return true;
   }
 
-  private async retainedFor(filter: string): Promise<Message[]> {
+  /** The retained messages whose topics match `filter` (a plain filter, not `$share/…`), unexpired. */
+  async retainedFor(filter: string): Promise<Message[]> {
     const topics = this.retained.match(filter);
     if (topics.length === 0) return [];
     const now = this.now();
@@ -570,7 +571,7 @@ export class Broker {
           ? entry
           : undefined,
     );
-    return merged.get(session) ?? { qos: message.qos, retainAsPublished: false, subscriptionIds: [] };
+    return merged.get(session) ?? { qos: message.qos, via: [] };
   }
 
   /**
@@ -648,12 +649,7 @@ export class Broker {
 
 /** How `message` goes to one subscription: QoS = min(published, granted). */
 function deliveryOf(sub: Subscription, message: Message): Delivery {
-  const id = sub.options.subscriptionId;
-  return {
-    qos: Math.min(message.qos, sub.options.qos) as QoS,
-    retainAsPublished: sub.options.retainAsPublished,
-    subscriptionIds: id === undefined ? [] : [id],
-  };
+  return { qos: Math.min(message.qos, sub.options.qos) as QoS, via: sub.alone };
 }
 
 /**
@@ -681,8 +677,7 @@ function mergeInto(merged: Map<Session, Delivery>, sub: Subscription, message: M
     return;
   }
   const qos = Math.min(message.qos, sub.options.qos) as QoS;
-  const id = sub.options.subscriptionId;
   if (qos > delivery.qos) delivery.qos = qos;
-  delivery.retainAsPublished ||= sub.options.retainAsPublished;
-  if (id !== undefined && !delivery.subscriptionIds.includes(id)) delivery.subscriptionIds.push(id);
+  // `via` may be a subscription's shared `alone` list: never push onto it.
+  delivery.via = delivery.via.concat(sub);
 }

@@ -3,15 +3,19 @@
 // session without a target is "parked": matching QoS>0 messages go to its queue.
 import type { Message, QoS } from '@edgemq/model';
 
+/**
+ * What core needs to route a message to a subscription, in any protocol. What only one
+ * protocol understands (MQTT's retain handling, retain as published and subscription
+ * identifiers) travels in `protocol`: core stores it with the session and hands it back
+ * with each delivery, and never reads it.
+ */
 export interface SubscriptionOptions {
+  /** The highest QoS delivered under this subscription: min(published, granted). */
   qos: QoS;
-  /** MQTT 5: do not deliver the subscriber's own publishes. */
+  /** Messages this same client published are not delivered (MQTT 5 No Local, AMQP's no-local). */
   noLocal: boolean;
-  /** MQTT 5: keep the publisher's retain flag on live delivery. */
-  retainAsPublished: boolean;
-  /** MQTT 5: 0 send retained on subscribe, 1 only for a new subscription, 2 never. */
-  retainHandling: 0 | 1 | 2;
-  subscriptionId?: number;
+  /** The protocol's own data for this subscription; stored with the session, so plain data only. */
+  protocol?: unknown;
 }
 
 export interface Subscription {
@@ -21,6 +25,8 @@ export interface Subscription {
   options: SubscriptionOptions;
   /** Set for a shared subscription: the group it belongs to on this node. */
   group?: SharedGroup;
+  /** `[this]`, made once: the `via` of a delivery through this subscription alone. */
+  readonly alone: readonly Subscription[];
 }
 
 /**
@@ -40,9 +46,14 @@ export const isSharedGroup = (entry: IndexEntry): entry is SharedGroup => 'membe
 
 /** How one message goes to one session, merged over all its matching subscriptions. */
 export interface Delivery {
+  /** The highest QoS any matching subscription grants for this message. */
   qos: QoS;
-  retainAsPublished: boolean;
-  subscriptionIds: number[];
+  /**
+   * The session's subscriptions that matched, whose `options.protocol` settles the rest
+   * (MQTT: the retain flag and subscription identifiers). Empty for a queued message that
+   * no current subscription matches any more.
+   */
+  via: readonly Subscription[];
 }
 
 /** The protocol connection that currently serves a session. */
@@ -102,9 +113,4 @@ export class Session {
   }
 }
 
-export const defaultSubscriptionOptions = (qos: QoS): SubscriptionOptions => ({
-  qos,
-  noLocal: false,
-  retainAsPublished: false,
-  retainHandling: 0,
-});
+export const defaultSubscriptionOptions = (qos: QoS): SubscriptionOptions => ({ qos, noLocal: false });

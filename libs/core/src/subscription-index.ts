@@ -33,7 +33,9 @@ export class SubscriptionIndex {
       existing.options = options;
       return { sub: existing, existed: true };
     }
-    const sub: Subscription = { session, filter, options };
+    const alone: Subscription[] = [];
+    const sub: Subscription = { session, filter, options, alone };
+    alone.push(sub);
     session.keepSubscription(sub);
     this.count++;
     const shared = parseSharedFilter(filter);

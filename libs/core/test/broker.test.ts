@@ -60,11 +60,15 @@ describe('Broker', () => {
       persistent: false,
       target,
     });
-    await broker.subscribe(session, 'a/#', { ...defaultSubscriptionOptions(0), subscriptionId: 1 });
-    await broker.subscribe(session, 'a/b', { ...defaultSubscriptionOptions(2), subscriptionId: 2 });
+    await broker.subscribe(session, 'a/#', { ...defaultSubscriptionOptions(0), protocol: { id: 1 } });
+    await broker.subscribe(session, 'a/b', { ...defaultSubscriptionOptions(2), protocol: { id: 2 } });
     await broker.publish(msg('a/b', 2));
     expect(target.got).toHaveLength(1);
-    expect(target.got[0].delivery).toEqual({ qos: 2, retainAsPublished: false, subscriptionIds: [1, 2] });
+    const { qos, via } = target.got[0].delivery;
+    expect({ qos, ids: via.map((sub) => sub.options.protocol) }).toEqual({
+      qos: 2,
+      ids: [{ id: 1 }, { id: 2 }],
+    });
   });
 
   it('no-local skips the subscriber’s own messages only', async () => {
@@ -165,7 +169,7 @@ describe('Broker', () => {
     expect(first.got).toHaveLength(0);
   });
 
-  it('retained: stored, returned on subscribe (expired ones not), cleared by an empty payload', async () => {
+  it('retained: stored, matched by a filter after subscribe (expired ones not), cleared by an empty payload', async () => {
     await newBroker();
     const target = new Collector();
     const { session } = await broker.openSession({
@@ -178,10 +182,10 @@ describe('Broker', () => {
     await broker.publish(
       msg('r/2', 1, 'pub', { retain: true, properties: { messageExpiryInterval: 1 }, createdAtMs: 0 }),
     );
-    expect(
-      (await broker.subscribe(session, 'r/#', defaultSubscriptionOptions(1))).map((m) => m.topic),
-    ).toEqual(['r/1']);
+    await broker.subscribe(session, 'r/#', defaultSubscriptionOptions(1));
+    expect((await broker.retainedFor('r/#')).map((m) => m.topic)).toEqual(['r/1']);
     await broker.publish(msg('r/1', 1, 'pub', { retain: true, payload: Buffer.alloc(0) }));
-    expect(await broker.subscribe(session, 'r/+', defaultSubscriptionOptions(1))).toEqual([]);
+    await broker.subscribe(session, 'r/+', defaultSubscriptionOptions(1));
+    expect(await broker.retainedFor('r/+')).toEqual([]);
   });
 });

@@ -18,6 +18,7 @@ import {
 } from './outbound.js';
 import { ReasonCode } from './reason-codes.js';
 import { type ConnackProperties, sendConnack, sendDisconnect, sendPublish, sendPubrel } from './send.js';
+import { outboundOf } from './subscription-data.js';
 import { type WheelTimer, wheel } from './timer-wheel.js';
 import type { InboundAliases, OutboundAliases } from './topic-aliases.js';
 import type { TopicCache } from './wire.js';
@@ -377,16 +378,5 @@ export function parkedState(
       ...outbound,
       pending: outbound.pending.concat(queued.map((m) => outboundOf(m, deliveryFor(m)))),
     },
-  };
-}
-
-/** A matched message as one PUBLISH to this client. */
-function outboundOf(message: Message, delivery: Delivery): OutboundMessage {
-  return {
-    message,
-    qos: delivery.qos,
-    // Live messages carry retain=0 unless the subscription asked otherwise [MQTT-3.3.1-9].
-    retain: delivery.retainAsPublished && message.retain,
-    subscriptionIds: delivery.subscriptionIds,
   };
 }

@@ -8,6 +8,7 @@ import type { MqttConnection } from '../connection.js';
 import { protocolError } from '../errors.js';
 import { ReasonCode, SUBACK_FAILURE } from '../reason-codes.js';
 import { sendSuback } from '../send.js';
+import type { MqttSubscriptionData } from '../subscription-data.js';
 
 interface Granted {
   qos: QoS;
@@ -27,19 +28,18 @@ export async function handleSubscribe(conn: MqttConnection, packet: ISubscribePa
       codes.push(refusal);
       continue;
     }
-    const options: SubscriptionOptions = {
-      qos: sub.qos,
-      noLocal: sub.nl ?? false,
+    const data: MqttSubscriptionData = {
       retainAsPublished: sub.rap ?? false,
       retainHandling: (sub.rh ?? 0) as 0 | 1 | 2,
-      subscriptionId,
+      subscriptionIds: subscriptionId === undefined ? [] : [subscriptionId],
     };
+    const options: SubscriptionOptions = { qos: sub.qos, noLocal: sub.nl ?? false, protocol: data };
     codes.push(sub.qos);
     grants.push(
-      conn.broker.subscribe(session, sub.topic, options).then((retained) => ({
+      conn.broker.subscribe(session, sub.topic, options).then(async ({ existed }) => ({
         qos: sub.qos,
-        subscriptionIds: subscriptionId === undefined ? [] : [subscriptionId],
-        retained,
+        subscriptionIds: data.subscriptionIds,
+        retained: await retainedOnSubscribe(conn, sub.topic, data.retainHandling, existed),
       })),
     );
   }
@@ -60,6 +60,20 @@ export async function handleSubscribe(conn: MqttConnection, packet: ISubscribePa
       }
     }
   });
+}
+
+/** The retained messages a new or replaced subscription gets now. */
+function retainedOnSubscribe(
+  conn: MqttConnection,
+  filter: string,
+  retainHandling: 0 | 1 | 2,
+  existed: boolean,
+): Promise<Message[]> | Message[] {
+  // Shared subscriptions get no retained messages [MQTT-4.8.2-?]; retain handling decides the
+  // rest [MQTT-3.3.1-9] [MQTT-3.3.1-10] [MQTT-3.3.1-11].
+  if (parseSharedFilter(filter)) return [];
+  if (retainHandling === 2 || (retainHandling === 1 && existed)) return [];
+  return conn.broker.retainedFor(filter);
 }
 
 /** The SUBACK code refusing this filter, or undefined to grant it. */
