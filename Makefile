@@ -17,8 +17,10 @@ node_modules/.package-lock.json: package.json package-lock.json $(wildcard */*/p
 
 deps: node_modules/.package-lock.json
 
+# tsc emits only what it compiles; copy-assets adds the files dist reads at run time (Lua).
 build: deps
 	npx tsc -b
+	node scripts/copy-assets.mjs
 
 run: build
 	bin/edgemq $(ARGS)

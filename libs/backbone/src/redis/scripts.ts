@@ -2,13 +2,17 @@
 // registered on a connection with ioredis' defineCommand as `emq<Name>`, so they run by
 // EVALSHA and are re-sent by EVAL after a Redis restart (NOSCRIPT).
 //
-// The .lua files are read at run time next to this module: `./lua/` when running from
-// src (tests), and `../../src/redis/lua/` when running from dist (tsc does not copy them).
+// The .lua files are read at run time from `./lua/` next to this module and nowhere else:
+// src/redis/lua in tests, dist/redis/lua when built (scripts/copy-assets.mjs puts them there
+// after tsc), so a built tree runs with no src beside it.
 
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { RedisClient as Redis } from './client.js';
 
-export type ScriptName = 'claim' | 'save' | 'delete' | 'push' | 'claimdead';
+/** Every script the backbone calls; loading fails if one is missing from the directory. */
+export const scriptNames = ['claim', 'save', 'delete', 'push', 'claimdead'] as const;
+export type ScriptName = (typeof scriptNames)[number];
 
 interface Script {
   command: string;
@@ -18,31 +22,40 @@ interface Script {
 
 let loaded: Map<string, Script> | undefined;
 
-function luaDirectory(): URL {
-  const candidates = [new URL('./lua/', import.meta.url), new URL('../../src/redis/lua/', import.meta.url)];
-  const found = candidates.find((candidate) => existsSync(candidate));
-  if (found === undefined) {
-    throw new Error(`Lua scripts not found in ${candidates.map((c) => c.pathname).join(' or ')}`);
-  }
-  return found;
-}
+const luaDirectory = new URL('./lua/', import.meta.url);
 
 function scripts(): Map<string, Script> {
   if (loaded !== undefined) return loaded;
-  const directory = luaDirectory();
+  const where = fileURLToPath(luaDirectory);
+  if (!existsSync(luaDirectory)) {
+    throw new Error(
+      `Lua scripts directory ${where} is missing (a built tree gets it from scripts/copy-assets.mjs: run \`make build\`)`,
+    );
+  }
   const found = new Map<string, Script>();
-  for (const file of readdirSync(directory)) {
+  for (const file of readdirSync(luaDirectory)) {
     const match = /^([a-z][a-z0-9]*)-(\d+)\.lua$/.exec(file);
     if (match === null) continue;
     const [, name, keys] = match;
     found.set(name, {
       command: `emq${name[0].toUpperCase()}${name.slice(1)}`,
       numberOfKeys: Number(keys),
-      lua: readFileSync(new URL(file, directory), 'utf8'),
+      lua: readFileSync(new URL(file, luaDirectory), 'utf8'),
     });
+  }
+  const missing = scriptNames.filter((name) => !found.has(name));
+  if (missing.length > 0) {
+    throw new Error(
+      `Lua scripts directory ${where} lacks ${missing.map((n) => `${n}-<keys>.lua`).join(', ')}`,
+    );
   }
   loaded = found;
   return found;
+}
+
+/** The scripts found in `./lua/`, by name, with their key counts (read from disk on first use). */
+export function loadedScripts(): { name: string; numberOfKeys: number }[] {
+  return [...scripts()].map(([name, script]) => ({ name, numberOfKeys: script.numberOfKeys }));
 }
 
 /** Registers every script on `redis`. */
