@@ -1,4 +1,7 @@
 // loadConfig: defaults < file < environment, validated by the schema; every problem reported at once.
+// It reads no command line itself: the caller (the edgemq command) parses its arguments and
+// passes the config file it was given.
+import { resolve } from 'node:path';
 import type { z } from 'zod';
 import { type EnvOverride, readEnv } from './env.js';
 import { ConfigError, didYouMean, formatValue } from './errors.js';
@@ -7,7 +10,9 @@ import { type ConfigFileRef, findConfigFile, readConfigFile } from './file.js';
 import { configSchema, type EdgeConfig } from './schema.js';
 
 export interface LoadConfigOptions {
-  /** Command-line arguments to search for `--config`; default `process.argv.slice(2)`. */
+  /** The config file the caller was given (`edgemq --config FILE`); it wins over EDGEMQ_CONFIG. */
+  configFile?: string;
+  /** Raw arguments to search for `--config` when `configFile` is not given; default none. */
   argv?: readonly string[];
   /** Default `process.env`. */
   env?: NodeJS.ProcessEnv;
@@ -82,13 +87,23 @@ function describeIssue(
   return [`${key}: expected ${expected}, got ${got} (${source})`];
 }
 
+function configFileFrom(
+  options: LoadConfigOptions,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+): { ref?: ConfigFileRef; problems: string[] } {
+  const given = options.configFile;
+  if (given === undefined) return findConfigFile(options.argv ?? [], env, cwd);
+  if (given === '') return { problems: ['--config needs a file path'] };
+  return { ref: { path: resolve(cwd, given), from: '--config' }, problems: [] };
+}
+
 /** Loads the node config: schema defaults, then the config file, then EDGEMQ_* variables. */
 export function loadConfig(options: LoadConfigOptions = {}): EdgeConfig {
-  const argv = options.argv ?? process.argv.slice(2);
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
 
-  const found = findConfigFile(argv, env, cwd);
+  const found = configFileFrom(options, env, cwd);
   const fileReading = found.ref ? readConfigFile(found.ref) : { data: {}, problems: [] };
   const envReading = readEnv(env);
   const input = applyOverrides(fileReading.data, envReading.overrides);
