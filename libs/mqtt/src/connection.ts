@@ -1,69 +1,60 @@
 // One MQTT client connection: the per-connection state machine between a ByteConnection
 // and the broker. Packets are framed, then dispatched in order; a handler that returns a
 // promise (CONNECT, SUBSCRIBE, UNSUBSCRIBE) holds later packets back until it settles.
-import type { Broker, Delivery, DeliveryTarget, Message, Session } from '@edgemq/core';
+// Handlers see it through the narrow views of handler-context.ts; past CONNACK, through the
+// OpenMqttClient it makes then.
+import type { Broker, Counters, Delivery, DeliveryTarget, Message, OpenSessionResult } from '@edgemq/core';
 import type { ByteConnection, ConnectionHandler } from '@edgemq/transport';
-import type { ProtocolVersion } from './codec.js';
 import { dispatch } from './dispatch.js';
 import { MqttError, protocolError } from './errors.js';
 import { Framer } from './framer.js';
+import type { ConnectingClient, ConnectionControl } from './handler-context.js';
+import {
+  type ConnackProperties,
+  LARGEST_PACKET_BYTES,
+  type NegotiatedSession,
+} from './negotiated-session.js';
+import { OpenMqttClient } from './open-client.js';
 import type { MqttOptions } from './options.js';
 import {
   Outbound,
   type OutboundMessage,
   type OutboundOptions,
   type OutboundSink,
-  type OutboundState,
   type SendResult,
 } from './outbound.js';
+import type { ProtocolVersion } from './packet-codec.js';
+import type { MqttProtocolState } from './protocol-state.js';
 import { ReasonCode } from './reason-codes.js';
-import { type ConnackProperties, sendConnack, sendDisconnect, sendPublish, sendPubrel } from './send.js';
+import { sendConnack, sendDisconnect, sendPublish, sendPubrel } from './send.js';
 import { outboundOf } from './subscription-data.js';
 import { type WheelTimer, wheel } from './timer-wheel.js';
-import type { InboundAliases, OutboundAliases } from './topic-aliases.js';
-import type { TopicCache } from './wire.js';
+import type { OutboundAliases } from './topic-aliases.js';
 
 const CONNECT_TYPE = 1;
 
 type State = 'awaiting-connect' | 'connecting' | 'open' | 'closed';
-
-/** What a persistent MQTT session stores at disconnect. */
-export interface MqttProtocolState {
-  outbound: OutboundState;
-  /** QoS 2 packet ids received (PUBREC sent) whose PUBREL has not arrived. */
-  incomingQos2: number[];
-}
 
 export interface ConnectionLogger {
   debug(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
 }
 
-export class MqttConnection implements ConnectionHandler, DeliveryTarget, OutboundSink, WheelTimer {
+export class MqttConnection
+  implements ConnectionHandler, ConnectingClient, ConnectionControl, DeliveryTarget, OutboundSink, WheelTimer
+{
   version: ProtocolVersion = 4;
   state: State = 'awaiting-connect';
-  clientId = '';
-  session?: Session;
-  /** Published if the connection ends without DISCONNECT. */
-  will?: Message;
-  /** Keep the session after this connection ends (3.1.1 clean session 0, 5.0 expiry > 0). */
-  persistentSession = false;
-  /** MQTT 5 Session Expiry Interval in seconds; 0xFFFFFFFF never expires. */
-  sessionExpirySec = 0;
-  /** MQTT 5 Will Delay Interval in seconds. */
-  willDelaySec = 0;
-  /** MQTT 5 Request Problem Information: reason strings allowed on acks. */
+  /** What CONNECT settled; set before the session is claimed. */
+  private settings?: NegotiatedSession;
+  /** Made at CONNACK: what handlers of every packet after CONNECT receive. */
+  client?: OpenMqttClient;
+  /** Published if the connection ends without DISCONNECT; dropped by a clean one. */
+  private will?: Message;
+  // Copied from the settings at settle(): send.ts reads them for every packet it encodes.
   problemInformation = true;
-  /** MQTT 5 Maximum Packet Size of the client. */
   clientMaxPacketBytes = LARGEST_PACKET_BYTES;
-  inboundAliases?: InboundAliases;
   outboundAliases?: OutboundAliases;
-  /** The topic this client last published to (made at its first PUBLISH). */
-  topicCache?: TopicCache;
-  /** QoS 1 PUBLISHes received whose PUBACK is not yet sent (5.0 Receive Maximum). */
-  inboundQos1Pending = 0;
-  /** QoS 2 packet ids received whose PUBREL has not come; made on first use (see qos2Ids). */
-  incomingQos2?: Set<number>;
   /** Made on first use (see outbound): an idle connection never needs one. */
   private outboundFlow?: Outbound;
   /** Only while a packet is split across chunks; otherwise a shared idle Framer reads. */
@@ -91,6 +82,19 @@ export class MqttConnection implements ConnectionHandler, DeliveryTarget, Outbou
     wheel.schedule(this, options.connectTimeoutMs);
   }
 
+  /** The client id once CONNECT named or assigned one. */
+  get clientId(): string {
+    return this.settings?.clientId ?? '';
+  }
+
+  get counters(): Counters {
+    return this.broker.counters;
+  }
+
+  get deliveryTarget(): DeliveryTarget {
+    return this;
+  }
+
   // --- OutboundSink (the connection is its own sink: no per-connection closures) ---
 
   sendPublish(entry: OutboundMessage, packetId: number | undefined, dup: boolean): SendResult {
@@ -110,12 +114,6 @@ export class MqttConnection implements ConnectionHandler, DeliveryTarget, Outbou
       if (this.state === 'open') flow.start(undefined);
     }
     return flow;
-  }
-
-  /** incomingQos2, made when first needed. */
-  qos2Ids(): Set<number> {
-    if (!this.incomingQos2) this.incomingQos2 = new Set();
-    return this.incomingQos2;
   }
 
   get closed(): boolean {
@@ -206,35 +204,44 @@ export class MqttConnection implements ConnectionHandler, DeliveryTarget, Outbou
     return this.handedBack ?? Promise.resolve();
   }
 
-  // --- lifecycle, used by handlers ---
+  // --- ConnectingClient: the CONNECT handler drives these ---
 
-  /** CONNACK accepted: start keep-alive and the outbound flow. */
-  opened(
-    sessionPresent: boolean,
-    keepAliveSec: number,
-    state: MqttProtocolState | undefined,
-    queued: Message[],
-    properties?: ConnackProperties,
-  ): void {
-    sendConnack(this, ReasonCode.success, sessionPresent, properties);
+  settle(settings: NegotiatedSession): void {
+    this.state = 'connecting';
+    this.settings = settings;
+    this.will = settings.will;
+    this.problemInformation = settings.problemInformation;
+    this.clientMaxPacketBytes = settings.clientMaxPacketBytes;
+    this.outboundAliases = settings.outboundAliases;
+    // Messages may arrive as soon as the session is claimed: the window must be right already.
+    if (settings.clientReceiveMaximum !== undefined)
+      this.outbound.limitInflight(settings.clientReceiveMaximum);
+  }
+
+  open(result: OpenSessionResult, sessionPresent: boolean, connack: ConnackProperties): void {
+    const settings = this.settings;
+    if (!settings) throw new Error('open() before settle()');
+    const state = result.protocolState as MqttProtocolState | undefined;
+    sendConnack(this, ReasonCode.success, sessionPresent, connack);
+    this.client = new OpenMqttClient(this, settings, result.session, state?.incomingQos2);
     // The flow is made here only when it has work; otherwise at first use (started then).
+    const { queued, session } = result;
     const flow = state?.outbound || queued.length > 0 ? this.outbound : this.outboundFlow;
     this.state = 'open';
-    for (const id of state?.incomingQos2 ?? []) this.qos2Ids().add(id);
-    const session = this.session;
     if (flow) {
-      if (session) flow.prepend(queued.map((m) => outboundOf(m, this.broker.deliveryFor(session, m))));
+      flow.prepend(queued.map((m) => outboundOf(m, this.broker.deliveryFor(session, m))));
       flow.start(state?.outbound);
     }
     wheel.cancel(this);
     // [MQTT-3.1.2-24] the server allows one and a half times the keep-alive.
-    this.keepAliveMs = keepAliveSec * 1500;
+    this.keepAliveMs = settings.keepAliveSec * 1500;
     if (this.keepAliveMs > 0) this.armKeepAlive(this.keepAliveMs);
   }
 
-  /** The client sent DISCONNECT: drop the will [MQTT-3.14.4-3] and close. */
-  disconnectedByClient(): void {
-    this.will = undefined;
+  // --- ConnectionControl ---
+
+  end(keepWill: boolean): void {
+    if (!keepWill) this.will = undefined;
     this.close();
   }
 
@@ -279,7 +286,9 @@ export class MqttConnection implements ConnectionHandler, DeliveryTarget, Outbou
       () => {
         this.holding = undefined;
         const backlog = this.backlog;
-        while (backlog && backlog.length > 0 && !this.holding && !this.closed) this.handle(backlog.shift()!);
+        while (backlog && backlog.length > 0 && !this.holding && !this.closed) {
+          this.handle(backlog.shift() as Buffer);
+        }
       },
       (error) => {
         this.holding = undefined;
@@ -314,33 +323,34 @@ export class MqttConnection implements ConnectionHandler, DeliveryTarget, Outbou
     this.backlog = undefined;
     const will = wasOpen ? this.will : undefined;
     this.will = undefined;
-    const session = this.session;
-    this.handedBack = session
-      ? this.broker
-          .closeSession(session, this, {
-            persistent: this.persistentSession,
-            protocolState: this.persistentSession ? this.protocolState() : undefined,
-            expiresAtMs: this.sessionExpiresAtMs(),
-            will,
-            willDelayMs: this.willDelaySec * 1000,
-          })
-          .catch((err) => this.logger.warn({ err: String(err) }, 'session not saved'))
-      : Promise.resolve();
+    const { client, settings } = this;
+    this.handedBack =
+      client && settings
+        ? this.broker
+            .closeSession(client.session, this, {
+              persistent: settings.persistent,
+              protocolState: settings.persistent ? this.protocolState(client) : undefined,
+              expiresAtMs: sessionExpiresAtMs(settings),
+              will,
+              willDelayMs: settings.willDelaySec * 1000,
+            })
+            .catch((err) =>
+              this.logger.warn({ clientId: settings.clientId, err: String(err) }, 'session not saved'),
+            )
+        : Promise.resolve();
     this.onEnded(this);
   }
 
-  private sessionExpiresAtMs(): number | null {
-    if (this.version !== 5 || this.sessionExpirySec === 0xffffffff) return null;
-    return Date.now() + this.sessionExpirySec * 1000;
-  }
-
-  private protocolState(): MqttProtocolState {
-    return { outbound: this.outbound.snapshot(), incomingQos2: [...(this.incomingQos2 ?? [])] };
+  private protocolState(client: OpenMqttClient): MqttProtocolState {
+    return { outbound: this.outbound.snapshot(), incomingQos2: [...(client.incomingQos2 ?? [])] };
   }
 }
 
-/** The largest packet MQTT can frame: 1 + 4 length bytes + 268,435,455 (a small integer, unlike Infinity). */
-const LARGEST_PACKET_BYTES = 268_435_460;
+/** When a parked session may be discarded (null = never); 3.1.1 sessions never expire. */
+function sessionExpiresAtMs(settings: NegotiatedSession): number | null {
+  if (settings.version !== 5 || settings.sessionExpirySec === 0xffffffff) return null;
+  return Date.now() + settings.sessionExpirySec * 1000;
+}
 
 // Times in ms since this module loaded: small integers that fit a field unboxed (for ~24 days).
 const CLOCK_BASE_MS = Date.now();
@@ -359,24 +369,4 @@ function outboundOptionsOf(options: MqttOptions): OutboundOptions {
     outboundOptions.set(options, shared);
   }
   return shared;
-}
-
-/**
- * The state to park a session with when its connection closed before it could take what
- * the session had: the previous state, with the queued messages waiting behind it.
- */
-export function parkedState(
-  previous: MqttProtocolState | undefined,
-  queued: Message[],
-  deliveryFor: (message: Message) => Delivery,
-): MqttProtocolState | undefined {
-  if (queued.length === 0) return previous;
-  const outbound = previous?.outbound ?? { inflight: [], pending: [] };
-  return {
-    incomingQos2: previous?.incomingQos2 ?? [],
-    outbound: {
-      ...outbound,
-      pending: outbound.pending.concat(queued.map((m) => outboundOf(m, deliveryFor(m)))),
-    },
-  };
 }

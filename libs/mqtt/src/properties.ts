@@ -40,7 +40,7 @@ export function messagePropertiesOf(props: PublishProperties | undefined): Messa
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
-/** Properties of a PUBLISH to a 5.0 client, user properties as ordered pairs (for wire.ts). */
+/** Properties of a PUBLISH to a 5.0 client, user properties as ordered pairs (for fast-codec.ts). */
 export interface OutgoingPublishProperties extends Omit<PublishProperties, 'userProperties'> {
   userProperties?: Array<[string, string]>;
 }

@@ -1,25 +1,24 @@
 // Outbound encoders: one function per packet the node sends. Handlers call these and
 // never build packets themselves. 3.1.1 encodings drop every 5.0 property. PUBLISH, the
-// acks and PINGRESP are written by the fast codec (wire.ts), the rest by mqtt-packet.
+// acks and PINGRESP are written by the fast codec (fast-codec.ts), the rest by mqtt-packet.
 import { isExpired, type Message } from '@edgemq/core';
 import type { IConnackPacket, Packet } from 'mqtt-packet';
-import { encode, type ProtocolVersion } from './codec.js';
-import type { MqttConnection } from './connection.js';
-import type { OutboundMessage, SendResult } from './outbound.js';
-import { publishPropertiesFor } from './properties.js';
-import { connackReturnCodeFor } from './reason-codes.js';
 import {
   type EncodablePublishProperties,
   encodeAck,
   encodePublish,
   encodePublishProperties,
   PINGRESP_BYTES,
-} from './wire.js';
-
-export type ConnackProperties = NonNullable<IConnackPacket['properties']>;
+} from './fast-codec.js';
+import type { PacketWriter } from './handler-context.js';
+import type { ConnackProperties } from './negotiated-session.js';
+import type { OutboundMessage, SendResult } from './outbound.js';
+import { encode, type ProtocolVersion } from './packet-codec.js';
+import { publishPropertiesFor } from './properties.js';
+import { connackReturnCodeFor } from './reason-codes.js';
 
 export function sendConnack(
-  conn: MqttConnection,
+  conn: PacketWriter,
   reasonCode: number,
   sessionPresent: boolean,
   properties?: ConnackProperties,
@@ -36,7 +35,7 @@ export function sendConnack(
 }
 
 export function sendPublish(
-  conn: MqttConnection,
+  conn: PacketWriter,
   entry: OutboundMessage,
   packetId: number | undefined,
   dup: boolean,
@@ -79,7 +78,7 @@ export function sendPublish(
   if (bytes.length > conn.clientMaxPacketBytes) {
     // [MQTT-3.1.2-25] never send a packet larger than the client's Maximum Packet Size.
     if (newAlias) conn.outboundAliases?.forget(message.topic);
-    conn.broker.counters.droppedTooLarge++;
+    conn.counters.droppedTooLarge++;
     return 'dropped';
   }
   return conn.write(bytes) ? 'ok' : 'congested';
@@ -105,13 +104,13 @@ function sharedQos0Publish(message: Message, retain: boolean, version: ProtocolV
   return bytes;
 }
 
-function dropExpired(conn: MqttConnection): SendResult {
-  conn.broker.counters.droppedExpired++;
+function dropExpired(conn: PacketWriter): SendResult {
+  conn.counters.droppedExpired++;
   return 'dropped';
 }
 
 export function sendAck(
-  conn: MqttConnection,
+  conn: PacketWriter,
   cmd: 'puback' | 'pubrec' | 'pubrel' | 'pubcomp',
   packetId: number,
   reasonCode = 0,
@@ -123,24 +122,24 @@ export function sendAck(
   return conn.write(withinClientLimit(conn, { cmd, messageId: packetId, reasonCode, properties } as Packet));
 }
 
-export function sendPubrel(conn: MqttConnection, packetId: number): boolean {
+export function sendPubrel(conn: PacketWriter, packetId: number): boolean {
   return sendAck(conn, 'pubrel', packetId);
 }
 
-export function sendSuback(conn: MqttConnection, packetId: number, granted: number[]): void {
+export function sendSuback(conn: PacketWriter, packetId: number, granted: number[]): void {
   conn.write(encode({ cmd: 'suback', messageId: packetId, granted }, conn.version));
 }
 
-export function sendUnsuback(conn: MqttConnection, packetId: number, reasonCodes: number[]): void {
+export function sendUnsuback(conn: PacketWriter, packetId: number, reasonCodes: number[]): void {
   // 3.1.1 UNSUBACK has no payload; the encoder writes the codes only for 5.0.
   conn.write(encode({ cmd: 'unsuback', messageId: packetId, granted: reasonCodes }, conn.version));
 }
 
-export function sendPingresp(conn: MqttConnection): void {
+export function sendPingresp(conn: PacketWriter): void {
   conn.write(PINGRESP_BYTES);
 }
 
-export function sendDisconnect(conn: MqttConnection, reasonCode: number, reasonString?: string): void {
+export function sendDisconnect(conn: PacketWriter, reasonCode: number, reasonString?: string): void {
   if (conn.version !== 5) return; // 3.1.1 has no server DISCONNECT: the socket just closes
   // Reason strings are allowed on DISCONNECT whatever Request Problem Information says.
   const properties = reasonString ? { reasonString } : undefined;
@@ -152,7 +151,7 @@ export function sendDisconnect(conn: MqttConnection, reasonCode: number, reasonS
  * exceed the client's Maximum Packet Size [MQTT-3.1.2-24] [MQTT-3.14.2-3].
  */
 function withinClientLimit(
-  conn: MqttConnection,
+  conn: PacketWriter,
   packet: Packet & { properties?: { reasonString?: string } },
 ): Buffer {
   const bytes = encode(packet, conn.version);

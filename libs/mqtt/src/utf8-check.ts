@@ -3,7 +3,7 @@
 // string that is not well-formed UTF-8 [MQTT-1.5.4-1] (3.1.1: [MQTT-1.5.3-1]) or holds
 // U+0000 [MQTT-1.5.4-2] ([MQTT-1.5.3-2]) makes the packet malformed. The dispatcher runs
 // these on every CONNECT (client identifier, will topic, user name), SUBSCRIBE and
-// UNSUBSCRIBE (every topic filter); checkPublishTopic (wire.ts) does the same for PUBLISH.
+// UNSUBSCRIBE (every topic filter); checkPublishTopic (fast-codec.ts) does the same for PUBLISH.
 //
 // The walkers follow the packet layout as mqtt-packet reads it. Where the packet ends before
 // a string (or a string runs past it) mqtt-packet refuses the packet itself, with its own
@@ -11,8 +11,8 @@
 // mqtt-packet reads the payload from where the properties end, not from where their length
 // says they end, so a section whose properties do not end exactly there is refused here.
 import { isUtf8 } from 'node:buffer';
-import type { ProtocolVersion } from './codec.js';
 import { malformed } from './errors.js';
+import type { ProtocolVersion } from './packet-codec.js';
 
 /** Throws a Malformed Packet error when bytes[start, end) is not well-formed UTF-8 or holds U+0000. */
 export function checkUtf8(bytes: Buffer, start: number, end: number, what: string): void {

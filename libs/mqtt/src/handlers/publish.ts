@@ -4,13 +4,15 @@ import { isUtf8 } from 'node:buffer';
 import type { Message } from '@edgemq/core';
 import { validateTopicName } from '@edgemq/core';
 import type { IPublishPacket } from 'mqtt-packet';
-import type { MqttConnection } from '../connection.js';
+
 import { MqttError, malformed, protocolError } from '../errors.js';
+import type { OpenMqttClient } from '../open-client.js';
 import { messagePropertiesOf } from '../properties.js';
 import { ReasonCode } from '../reason-codes.js';
 import { sendAck } from '../send.js';
 
-export function handlePublish(conn: MqttConnection, packet: IPublishPacket): undefined {
+export function handlePublish(client: OpenMqttClient, packet: IPublishPacket): undefined {
+  const { link, settings } = client;
   // Both decoders hand these over as sent; the rules are checked here, once for both.
   // [MQTT-3.3.1-2] DUP only on a QoS 1 or 2 PUBLISH.
   if (packet.qos === 0 && packet.dup) throw malformed('QoS 0 PUBLISH with DUP set');
@@ -21,35 +23,35 @@ export function handlePublish(conn: MqttConnection, packet: IPublishPacket): und
     // [MQTT-2.3.1-1] (5.0: [MQTT-2.2.1-3]) a QoS 1 or 2 PUBLISH has a non-zero packet id.
     if (packetId === 0) throw protocolError('PUBLISH with packet id 0');
   }
-  const topic = conn.inboundAliases
-    ? conn.inboundAliases.resolve(packet.topic, packet.properties?.topicAlias)
+  const topic = settings.inboundAliases
+    ? settings.inboundAliases.resolve(packet.topic, packet.properties?.topicAlias)
     : packet.topic;
-  const cache = conn.topicCache;
+  const cache = client.topicCache;
   if (!cache?.valid || cache.topic !== topic) {
     // [MQTT-3.3.2-2] no wildcards in a topic name; [MQTT-4.7.3-1] not empty.
     if (!validateTopicName(topic)) throw protocolError(`invalid topic name "${topic}"`);
     if (cache && cache.topic === topic) cache.valid = true;
   }
   const ack = packet.qos === 1 ? 'puback' : 'pubrec';
-  if (packet.qos === 2 && conn.incomingQos2?.has(packetId)) {
+  if (packet.qos === 2 && client.incomingQos2?.has(packetId)) {
     // A re-sent QoS 2 PUBLISH whose PUBREL has not come: acknowledge, never publish twice.
-    sendAck(conn, 'pubrec', packetId);
+    sendAck(link, 'pubrec', packetId);
     return;
   }
   if (
     packet.qos > 0 &&
-    conn.version === 5 &&
-    conn.inboundQos1Pending + (conn.incomingQos2?.size ?? 0) >= conn.options.receiveMaximum
+    link.version === 5 &&
+    client.inboundQos1Pending + (client.incomingQos2?.size ?? 0) >= link.options.receiveMaximum
   ) {
     // [MQTT-3.3.4-8] more unacknowledged QoS>0 PUBLISHes than our Receive Maximum.
     throw new MqttError(ReasonCode.receiveMaximumExceeded, 'receive maximum exceeded');
   }
   const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
-  const properties = conn.version === 5 ? messagePropertiesOf(packet.properties) : undefined;
+  const properties = link.version === 5 ? messagePropertiesOf(packet.properties) : undefined;
   if (properties?.payloadFormatIndicator === 1 && !isUtf8(payload)) {
     // [MQTT-3.3.2-4] declared UTF-8 but is not: refuse it, never forward it.
     if (packet.qos === 0) throw new MqttError(ReasonCode.payloadFormatInvalid, 'payload is not valid UTF-8');
-    sendAck(conn, ack, packetId, ReasonCode.payloadFormatInvalid, 'payload is not valid UTF-8');
+    sendAck(link, ack, packetId, ReasonCode.payloadFormatInvalid, 'payload is not valid UTF-8');
     return;
   }
   const message: Message = {
@@ -57,31 +59,31 @@ export function handlePublish(conn: MqttConnection, packet: IPublishPacket): und
     payload,
     qos: packet.qos,
     retain: packet.retain,
-    origin: { nodeId: conn.options.nodeId, clientId: conn.clientId },
+    origin: { nodeId: link.options.nodeId, clientId: settings.clientId },
     createdAtMs: Date.now(),
   };
   if (properties) message.properties = properties;
   if (packet.qos === 0) {
-    conn.broker.publishUnacknowledged(message); // QoS 0 promises nothing
+    link.broker.publishUnacknowledged(message); // QoS 0 promises nothing
     return;
   }
-  const stored = conn.broker.publish(message);
-  if (packet.qos === 2) conn.qos2Ids().add(packetId);
-  else conn.inboundQos1Pending++;
+  const stored = link.broker.publish(message);
+  if (packet.qos === 2) client.qos2Ids().add(packetId);
+  else client.inboundQos1Pending++;
   stored.then(
     ({ matched }) => {
-      if (packet.qos === 1) conn.inboundQos1Pending--;
+      if (packet.qos === 1) client.inboundQos1Pending--;
       // 0x10 only when this node knows nobody matched (a single node); in a cluster it cannot know.
       const reason = matched === 0 ? ReasonCode.noMatchingSubscribers : ReasonCode.success;
-      conn.corked(() => sendAck(conn, ack, packetId, reason));
+      link.corked(() => sendAck(link, ack, packetId, reason));
     },
     () => {
       // Not stored: never acknowledge it as if it were. 5.0 says why; 3.1.1 withholds the ack.
-      if (packet.qos === 1) conn.inboundQos1Pending--;
-      else conn.incomingQos2?.delete(packetId);
-      if (conn.version === 5)
-        conn.corked(() =>
-          sendAck(conn, ack, packetId, ReasonCode.unspecifiedError, 'message could not be stored'),
+      if (packet.qos === 1) client.inboundQos1Pending--;
+      else client.incomingQos2?.delete(packetId);
+      if (link.version === 5)
+        link.corked(() =>
+          sendAck(link, ack, packetId, ReasonCode.unspecifiedError, 'message could not be stored'),
         );
     },
   );

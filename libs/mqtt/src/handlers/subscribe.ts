@@ -4,8 +4,9 @@
 import type { QoS } from '@edgemq/core';
 import { type Message, parseSharedFilter, type SubscriptionOptions, validateTopicFilter } from '@edgemq/core';
 import type { ISubscribePacket, ISubscription } from 'mqtt-packet';
-import type { MqttConnection } from '../connection.js';
 import { protocolError } from '../errors.js';
+import type { ClientLink } from '../handler-context.js';
+import type { OpenMqttClient } from '../open-client.js';
 import { ReasonCode, SUBACK_FAILURE } from '../reason-codes.js';
 import { sendSuback } from '../send.js';
 import type { MqttSubscriptionData } from '../subscription-data.js';
@@ -16,14 +17,14 @@ interface Granted {
   retained: Message[];
 }
 
-export async function handleSubscribe(conn: MqttConnection, packet: ISubscribePacket): Promise<void> {
-  const session = conn.session!;
+export async function handleSubscribe(client: OpenMqttClient, packet: ISubscribePacket): Promise<void> {
+  const { link, session } = client;
   const subscriptionId = packet.properties?.subscriptionIdentifier as number | undefined;
   if (subscriptionId === 0) throw protocolError('subscription identifier 0'); // [MQTT-3.8.2-?]
   const codes: number[] = [];
   const grants: Promise<Granted>[] = [];
   for (const sub of packet.subscriptions) {
-    const refusal = refusalFor(conn, sub, subscriptionId);
+    const refusal = refusalFor(link, sub, subscriptionId);
     if (refusal !== undefined) {
       codes.push(refusal);
       continue;
@@ -36,19 +37,19 @@ export async function handleSubscribe(conn: MqttConnection, packet: ISubscribePa
     const options: SubscriptionOptions = { qos: sub.qos, noLocal: sub.nl ?? false, protocol: data };
     codes.push(sub.qos);
     grants.push(
-      conn.broker.subscribe(session, sub.topic, options).then(async ({ existed }) => ({
+      link.broker.subscribe(session, sub.topic, options).then(async ({ existed }) => ({
         qos: sub.qos,
         subscriptionIds: data.subscriptionIds,
-        retained: await retainedOnSubscribe(conn, sub.topic, data.retainHandling, existed),
+        retained: await retainedOnSubscribe(link, sub.topic, data.retainHandling, existed),
       })),
     );
   }
   const granted = await Promise.all(grants);
-  conn.corked(() => {
-    sendSuback(conn, packet.messageId ?? 0, codes);
+  link.corked(() => {
+    sendSuback(link, packet.messageId ?? 0, codes);
     for (const grant of granted) {
       for (const message of grant.retained) {
-        conn.outbound.send({
+        client.outbound.send({
           message,
           qos: Math.min(message.qos, grant.qos) as QoS,
           retain: true,
@@ -64,7 +65,7 @@ export async function handleSubscribe(conn: MqttConnection, packet: ISubscribePa
 
 /** The retained messages a new or replaced subscription gets now. */
 function retainedOnSubscribe(
-  conn: MqttConnection,
+  link: ClientLink,
   filter: string,
   retainHandling: 0 | 1 | 2,
   existed: boolean,
@@ -73,18 +74,18 @@ function retainedOnSubscribe(
   // rest [MQTT-3.3.1-9] [MQTT-3.3.1-10] [MQTT-3.3.1-11].
   if (parseSharedFilter(filter)) return [];
   if (retainHandling === 2 || (retainHandling === 1 && existed)) return [];
-  return conn.broker.retainedFor(filter);
+  return link.broker.retainedFor(filter);
 }
 
 /** The SUBACK code refusing this filter, or undefined to grant it. */
 function refusalFor(
-  conn: MqttConnection,
+  link: ClientLink,
   sub: ISubscription,
   subscriptionId: number | undefined,
 ): number | undefined {
-  const v5 = conn.version === 5;
+  const v5 = link.version === 5;
   if (!validateTopicFilter(sub.topic)) return v5 ? ReasonCode.topicFilterInvalid : SUBACK_FAILURE;
-  const { options } = conn;
+  const { options } = link;
   const shared = parseSharedFilter(sub.topic);
   if (shared && !options.sharedSubscriptions)
     return v5 ? ReasonCode.sharedSubscriptionsNotSupported : SUBACK_FAILURE;

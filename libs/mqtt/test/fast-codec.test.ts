@@ -1,4 +1,4 @@
-// The fast codec (wire.ts) against mqtt-packet: what it decodes must read exactly as
+// The fast codec (fast-codec.ts) against mqtt-packet: what it decodes must read exactly as
 // mqtt-packet reads it, what it leaves alone must go to mqtt-packet (and fail there as
 // before), and what it encodes must be what mqtt-packet would send or parse back the same.
 import mqttPacket, {
@@ -8,11 +8,7 @@ import mqttPacket, {
   type Packet,
 } from 'mqtt-packet';
 import { describe, expect, it } from 'vitest';
-import { decoderFor, type ProtocolVersion } from '../src/codec.js';
 import { MqttError } from '../src/errors.js';
-import { Framer } from '../src/framer.js';
-import { ReasonCode } from '../src/reason-codes.js';
-import { checkConnectStrings, checkTopicFilters } from '../src/utf8-check.js';
 import {
   checkPublishTopic,
   decodeFast,
@@ -21,7 +17,11 @@ import {
   encodePublishProperties,
   PINGRESP_BYTES,
   TopicCache,
-} from '../src/wire.js';
+} from '../src/fast-codec.js';
+import { Framer } from '../src/framer.js';
+import { decoderFor, type ProtocolVersion } from '../src/packet-codec.js';
+import { ReasonCode } from '../src/reason-codes.js';
+import { checkConnectStrings, checkTopicFilters } from '../src/utf8-check.js';
 
 const versions: ProtocolVersion[] = [3, 4, 5];
 

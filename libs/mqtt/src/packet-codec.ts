@@ -1,5 +1,5 @@
 // Whole-packet decode and encode over mqtt-packet, for every packet the fast codec
-// (wire.ts) leaves alone. The Framer hands over complete packets, so one parser per
+// (fast-codec.ts) leaves alone. The Framer hands over complete packets, so one parser per
 // protocol version serves every connection: it never holds partial state between calls
 // (a parser left mid-packet or in error is thrown away).
 import mqttPacket, { type Packet } from 'mqtt-packet';

@@ -1,6 +1,6 @@
 // The hot-path codec: PUBLISH and the small acknowledgements, decoded and encoded straight
 // from and into Buffers. Anything unusual (MQTT 5 properties on an inbound packet, reason
-// codes on acks, every malformed packet) is left to mqtt-packet (codec.ts), so its errors
+// codes on acks, every malformed packet) is left to mqtt-packet (packet-codec.ts), so its errors
 // and its reading of edge cases stay exactly what they were. The one exception is the
 // topic of an inbound PUBLISH, checked on its raw bytes for both (checkPublishTopic), by the
 // rule utf8-check.ts applies to the strings of CONNECT, SUBSCRIBE and UNSUBSCRIBE.
@@ -13,7 +13,7 @@ import type {
   IPubrelPacket,
   UserProperties,
 } from 'mqtt-packet';
-import type { ProtocolVersion } from './codec.js';
+import type { ProtocolVersion } from './packet-codec.js';
 import { type PublishProperties, toUserPairs } from './properties.js';
 import { checkUtf8 } from './utf8-check.js';
 

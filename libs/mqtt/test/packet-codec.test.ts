@@ -2,7 +2,7 @@
 // connection sends may change how another's packets decode.
 import mqttPacket from 'mqtt-packet';
 import { describe, expect, it } from 'vitest';
-import { decoderFor } from '../src/codec.js';
+import { decoderFor } from '../src/packet-codec.js';
 
 describe('shared decoders', () => {
   it('a bridge-mode CONNECT does not make later 3.1.1 SUBSCRIBEs decode as no-local', () => {
