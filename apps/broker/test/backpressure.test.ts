@@ -1,32 +1,26 @@
 // Slow consumers: a subscriber that stops reading must not make the node buffer without
 // bound. QoS 0 messages to it are dropped (and counted) once its socket buffer passes
 // mqtt.maxBufferedBytes / http.maxBackpressureBytes; QoS 1 messages are held, never dropped.
-import { randomBytes } from 'node:crypto';
 import { connectClient, waitFor } from '@edgemq/testkit';
 import type { IPublishPacket } from 'mqtt-packet';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RawVersion, rawConnect } from './helpers/raw-mqtt.js';
-import { protocolLevels, startTestNode, type TestNode, transports, urlFor } from './helpers/test-node.js';
+import { describe, expect, it } from 'vitest';
+import { rawConnect } from './helpers/raw-client.js';
+import { protocolLevels, transports, unique, urlFor, useTestNode } from './helpers/test-node.js';
 
 const SOFT_LIMIT_BYTES = 65_536;
 const KIB = Buffer.alloc(1024, 0x78);
 
-let node: TestNode;
-beforeAll(async () => {
-  node = await startTestNode({
-    mqtt: { maxBufferedBytes: SOFT_LIMIT_BYTES, maxQueuedMessages: 5000, maxInflight: 1000 },
-    http: { maxBackpressureBytes: SOFT_LIMIT_BYTES },
-  });
+const node = useTestNode({
+  mqtt: { maxBufferedBytes: SOFT_LIMIT_BYTES, maxQueuedMessages: 5000, maxInflight: 1000 },
+  http: { maxBackpressureBytes: SOFT_LIMIT_BYTES },
 });
-afterAll(() => node.stop());
 
-const unique = (tag: string) => `${tag}-${randomBytes(4).toString('hex')}`;
-const counters = () => node.status().counters;
+const counters = () => node().status().counters;
 
 describe.each(transports)('a subscriber that stops reading over %s', (transport) => {
   describe.each(protocolLevels)('MQTT $name', ({ options }) => {
-    const version = options.protocolVersion as RawVersion;
-    const url = () => urlFor(node, transport);
+    const version = options.protocolVersion;
+    const url = () => urlFor(node(), transport);
 
     /** Publishes `count` 1 KiB QoS 0 messages and waits until the node has taken them all. */
     async function floodQos0(topic: string, count: number): Promise<void> {
@@ -40,8 +34,8 @@ describe.each(transports)('a subscriber that stops reading over %s', (transport)
     it('drops QoS 0 past the buffer limit, counts the drops, and keeps serving others', async () => {
       const id = unique('slow0');
       const topic = `bp/${id}`;
-      const { raw: slow } = await rawConnect(node, transport, { version, clientId: id });
-      expect(await slow.subscribe(topic, 0)).toEqual([0]);
+      const { raw: slow } = await rawConnect(node(), transport, version, { clientId: id });
+      expect((await slow.subscribe([{ topic, qos: 0 }])).granted).toEqual([0]);
       slow.pause();
 
       const count = 20_000;
@@ -62,7 +56,7 @@ describe.each(transports)('a subscriber that stops reading over %s', (transport)
       // What was not dropped was buffered and arrives once the reader resumes: exactly
       // count - dropped messages, so nothing was both dropped and sent.
       slow.resume();
-      const received = () => slow.packets.filter((p) => p.cmd === 'publish').length;
+      const received = () => slow.received.filter((p) => p.cmd === 'publish').length;
       await waitFor(() => received() >= count - dropped, 10_000, 'the buffered messages');
       await new Promise((r) => setTimeout(r, 200));
       expect(received()).toBe(count - dropped);
@@ -73,8 +67,8 @@ describe.each(transports)('a subscriber that stops reading over %s', (transport)
     it('does not drop QoS 1: every message arrives in order once the reader resumes', async () => {
       const id = unique('slow1');
       const topic = `bp/${id}`;
-      const { raw: slow } = await rawConnect(node, transport, { version, clientId: id });
-      expect(await slow.subscribe(topic, 1)).toEqual([1]);
+      const { raw: slow } = await rawConnect(node(), transport, version, { clientId: id });
+      expect((await slow.subscribe([{ topic, qos: 1 }])).granted).toEqual([1]);
       slow.pause();
 
       // Fill the socket first so the QoS 1 messages below meet a congested connection.
@@ -94,7 +88,7 @@ describe.each(transports)('a subscriber that stops reading over %s', (transport)
 
       slow.autoAck = true;
       slow.resume();
-      const qos1 = () => slow.packets.filter((p): p is IPublishPacket => p.cmd === 'publish' && p.qos === 1);
+      const qos1 = () => slow.received.filter((p): p is IPublishPacket => p.cmd === 'publish' && p.qos === 1);
       await waitFor(() => qos1().length >= count, 10_000, `${count} QoS 1 messages`);
       await new Promise((r) => setTimeout(r, 200));
       const indices = qos1().map((p) => Number(p.payload.toString('latin1', 0, 8).split(':')[0]));

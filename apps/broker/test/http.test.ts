@@ -1,15 +1,11 @@
 // The HTTP API served on the WebSocket port: health, readiness, and the browser page with its
 // MQTT.js bundle.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestNode, type TestNode } from './helpers/test-node.js';
+import { describe, expect, it } from 'vitest';
+import { useTestNode } from './helpers/test-node.js';
 
-let node: TestNode;
-beforeAll(async () => {
-  node = await startTestNode();
-});
-afterAll(() => node.stop());
+const node = useTestNode();
 
-const get = (path: string) => fetch(`${node.httpUrl}${path}`);
+const get = (path: string) => fetch(`${node().httpUrl}${path}`);
 
 describe('HTTP API', () => {
   it('GET /healthz → 200 JSON with status ok and the bound ports', async () => {
@@ -18,7 +14,7 @@ describe('HTTP API', () => {
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     const body = (await res.json()) as { status: string; ports: { http: number; mqtt: number } };
     expect(body.status).toBe('ok');
-    expect(body.ports).toEqual({ http: node.ports.http, mqtt: node.ports.mqtt });
+    expect(body.ports).toEqual({ http: node().ports.http, mqtt: node().ports.mqtt });
     expect(body.ports.http).toBeGreaterThan(0);
     expect(body.ports.mqtt).toBeGreaterThan(0);
     expect(body.ports.http).not.toBe(body.ports.mqtt);

@@ -1,15 +1,11 @@
 import { connectClient } from '@edgemq/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestNode, type TestNode } from './helpers/test-node.js';
+import { describe, expect, it } from 'vitest';
+import { useTestNode } from './helpers/test-node.js';
 
-let node: TestNode;
-beforeAll(async () => {
-  node = await startTestNode();
-});
-afterAll(() => node.stop());
+const node = useTestNode();
 
 const scrape = async () => {
-  const res = await fetch(`${node.httpUrl}/metrics`);
+  const res = await fetch(`${node().httpUrl}/metrics`);
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toContain('text/plain');
   return res.text();
@@ -21,7 +17,7 @@ describe('GET /metrics', () => {
     const before = await scrape();
     expect(before).toContain('# TYPE edgemq_messages_published_total counter');
     expect(value(before, 'edgemq_ready')).toBe(1);
-    const client = await connectClient(node.tcpUrl, { clientId: 'metrics-1' });
+    const client = await connectClient(node().tcpUrl, { clientId: 'metrics-1' });
     await client.client.subscribeAsync('metrics/#', { qos: 1 });
     await client.client.publishAsync('metrics/a', 'x', { qos: 1 });
     await client.take();

@@ -6,48 +6,37 @@
 // case, raw mqtt-packet 5.0 packets where they cannot.
 import { sleep, waitFor } from '@edgemq/testkit';
 import type { IDisconnectPacket, IPublishPacket } from 'mqtt-packet';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Client5, connect5, Raw5, RC, unique } from './helpers/raw5.js';
-import { startTestNode, type TestNode, transports, urlFor } from './helpers/test-node.js';
+import { describe, expect, it } from 'vitest';
+import { connect5, endAll, RC } from './helpers/mqtt5.js';
+import { type ConnectFields, RawClient, rawConnect } from './helpers/raw-client.js';
+import { type TestNode, transports, unique, urlFor, useTestNode } from './helpers/test-node.js';
 
-let node: TestNode;
+const node = useTestNode();
 /** Tight limits: receive maximum 2, topic alias maximum 4, 2 KiB packets, aliases towards clients. */
-let limits: TestNode;
-/** Optional features switched off; session expiry capped at 1 s. */
-let off: TestNode;
-/** Keep-alive capped at 2 s. */
-let keepAliveNode: TestNode;
-
-beforeAll(async () => {
-  [node, limits, off, keepAliveNode] = await Promise.all([
-    startTestNode(),
-    startTestNode({
-      mqtt: { receiveMaximum: 2, topicAliasMaximum: 4, maxPacketBytes: 2048, outboundTopicAliases: true },
-    }),
-    startTestNode({
-      mqtt: {
-        sharedSubscriptions: false,
-        subscriptionIdentifiers: false,
-        wildcardSubscriptions: false,
-        maxSessionExpirySec: 1,
-      },
-    }),
-    startTestNode({ mqtt: { maxKeepAliveSec: 2 } }),
-  ]);
+const limits = useTestNode({
+  mqtt: { receiveMaximum: 2, topicAliasMaximum: 4, maxPacketBytes: 2048, outboundTopicAliases: true },
 });
-afterAll(() => Promise.all([node.stop(), limits.stop(), off.stop(), keepAliveNode.stop()]));
-
-const endAll = (...clients: Array<Client5 | Raw5>) => Promise.all(clients.map((c) => c.end()));
+/** Optional features switched off; session expiry capped at 1 s. */
+const off = useTestNode({
+  mqtt: {
+    sharedSubscriptions: false,
+    subscriptionIdentifiers: false,
+    wildcardSubscriptions: false,
+    maxSessionExpirySec: 1,
+  },
+});
+/** Keep-alive capped at 2 s. */
+const keepAliveNode = useTestNode({ mqtt: { maxKeepAliveSec: 2 } });
 
 describe.each(transports)('MQTT 5.0 CONNECT over %s', (transport) => {
   const on = (n: TestNode, options: Parameters<typeof connect5>[1] = {}) =>
     connect5(urlFor(n, transport), { clientId: unique('c5'), ...options });
-  const raw = (n: TestNode, fields: Parameters<typeof Raw5.connect>[2]) => Raw5.connect(n, transport, fields);
+  const raw = (n: TestNode, fields: ConnectFields) => rawConnect(n, transport, 5, fields);
 
   describe('session expiry interval', () => {
     /** A persistent-looking subscriber that subscribed to `topic` at QoS 1 and went away. */
     async function subscribeAndLeave(clientId: string, topic: string, sessionExpiryInterval: number) {
-      const first = await on(node, { clientId, clean: false, properties: { sessionExpiryInterval } });
+      const first = await on(node(), { clientId, clean: false, properties: { sessionExpiryInterval } });
       await first.client.subscribeAsync(topic, { qos: 1 });
       await first.end();
     }
@@ -56,9 +45,13 @@ describe.each(transports)('MQTT 5.0 CONNECT over %s', (transport) => {
       const id = unique('exp0');
       const topic = `s5/${id}`;
       await subscribeAndLeave(id, topic, 0);
-      const pub = await on(node);
+      const pub = await on(node());
       await pub.client.publishAsync(topic, 'while-away', { qos: 1 });
-      const again = await on(node, { clientId: id, clean: false, properties: { sessionExpiryInterval: 60 } });
+      const again = await on(node(), {
+        clientId: id,
+        clean: false,
+        properties: { sessionExpiryInterval: 60 },
+      });
       expect(again.connack.sessionPresent).toBe(false);
       await pub.client.publishAsync(topic, 'after', { qos: 1 });
       await sleep(300);
@@ -71,9 +64,13 @@ describe.each(transports)('MQTT 5.0 CONNECT over %s', (transport) => {
       const id = unique('exp60');
       const topic = `s5/${id}`;
       await subscribeAndLeave(id, topic, 60);
-      const pub = await on(node);
+      const pub = await on(node());
       await pub.client.publishAsync(topic, 'queued', { qos: 1 });
-      const again = await on(node, { clientId: id, clean: false, properties: { sessionExpiryInterval: 60 } });
+      const again = await on(node(), {
+        clientId: id,
+        clean: false,
+        properties: { sessionExpiryInterval: 60 },
+      });
       expect(again.connack.sessionPresent).toBe(true);
       const [m] = await again.take(1);
       expect([m.topic, m.payload.toString(), m.qos]).toEqual([topic, 'queued', 1]);
@@ -84,10 +81,14 @@ describe.each(transports)('MQTT 5.0 CONNECT over %s', (transport) => {
       const id = unique('exp1');
       const topic = `s5/${id}`;
       await subscribeAndLeave(id, topic, 1);
-      const pub = await on(node);
+      const pub = await on(node());
       await pub.client.publishAsync(topic, 'queued', { qos: 1 });
       await sleep(1600);
-      const again = await on(node, { clientId: id, clean: false, properties: { sessionExpiryInterval: 60 } });
+      const again = await on(node(), {
+        clientId: id,
+        clean: false,
+        properties: { sessionExpiryInterval: 60 },
+      });
       expect(again.connack.sessionPresent).toBe(false);
       await sleep(300);
       expect(again.payloads()).toEqual([]);
@@ -99,9 +100,13 @@ describe.each(transports)('MQTT 5.0 CONNECT over %s', (transport) => {
       const topic = `s5/${id}`;
       await subscribeAndLeave(id, topic, 0xffffffff);
       await sleep(1500);
-      const pub = await on(node);
+      const pub = await on(node());
       await pub.client.publishAsync(topic, 'kept', { qos: 1 });
-      const again = await on(node, { clientId: id, clean: false, properties: { sessionExpiryInterval: 60 } });
+      const again = await on(node(), {
+        clientId: id,
+        clean: false,
+        properties: { sessionExpiryInterval: 60 },
+      });
       expect(again.connack.sessionPresent).toBe(true);
       expect((await again.take(1))[0].payload.toString()).toBe('kept');
       await endAll(again, pub);
@@ -110,12 +115,20 @@ describe.each(transports)('MQTT 5.0 CONNECT over %s', (transport) => {
     it('[MQTT-3.14.2-1] DISCONNECT may lower the session expiry: 10 at CONNECT, 0 at DISCONNECT ends the session', async () => {
       const id = unique('disc0');
       const topic = `s5/${id}`;
-      const first = await on(node, { clientId: id, clean: false, properties: { sessionExpiryInterval: 10 } });
+      const first = await on(node(), {
+        clientId: id,
+        clean: false,
+        properties: { sessionExpiryInterval: 10 },
+      });
       await first.client.subscribeAsync(topic, { qos: 1 });
       await first.end(false, { reasonCode: 0, properties: { sessionExpiryInterval: 0 } });
-      const pub = await on(node);
+      const pub = await on(node());
       await pub.client.publishAsync(topic, 'while-away', { qos: 1 });
-      const again = await on(node, { clientId: id, clean: false, properties: { sessionExpiryInterval: 10 } });
+      const again = await on(node(), {
+        clientId: id,
+        clean: false,
+        properties: { sessionExpiryInterval: 10 },
+      });
       expect(again.connack.sessionPresent).toBe(false);
       await sleep(300);
       expect(again.payloads()).toEqual([]);
@@ -124,14 +137,14 @@ describe.each(transports)('MQTT 5.0 CONNECT over %s', (transport) => {
 
     it('[MQTT-3.14.2-2] expiry 0 at CONNECT then > 0 at DISCONNECT is a protocol error: DISCONNECT 0x82', async () => {
       const id = unique('disc-up');
-      const { raw: client, connack } = await raw(node, { clientId: id, clean: false });
+      const { raw: client, connack } = await raw(node(), { clientId: id, clean: false });
       expect(connack.reasonCode).toBe(RC.success);
       client.send({ cmd: 'disconnect', reasonCode: 0, properties: { sessionExpiryInterval: 10 } });
       const disconnect = await client.serverDisconnect();
       expect(disconnect.reasonCode).toBe(RC.protocolError);
       expect(disconnect.properties?.reasonString).toEqual(expect.any(String));
       // The session still ended with the connection.
-      const { raw: again, connack: second } = await raw(node, { clientId: id, clean: false });
+      const { raw: again, connack: second } = await raw(node(), { clientId: id, clean: false });
       expect(second.sessionPresent).toBe(false);
       await again.end();
     });
@@ -139,7 +152,7 @@ describe.each(transports)('MQTT 5.0 CONNECT over %s', (transport) => {
     it('[MQTT-3.2.2-?] maxSessionExpirySec caps the interval and CONNACK returns the capped value', async () => {
       const id = unique('cap');
       const topic = `s5/${id}`;
-      const first = await on(off, {
+      const first = await on(off(), {
         clientId: id,
         clean: false,
         properties: { sessionExpiryInterval: 3600 },
@@ -148,7 +161,7 @@ describe.each(transports)('MQTT 5.0 CONNECT over %s', (transport) => {
       await first.client.subscribeAsync(topic, { qos: 1 });
       await first.end();
       await sleep(1600);
-      const again = await on(off, {
+      const again = await on(off(), {
         clientId: id,
         clean: false,
         properties: { sessionExpiryInterval: 3600 },
@@ -161,7 +174,7 @@ describe.each(transports)('MQTT 5.0 CONNECT over %s', (transport) => {
 
   describe('what CONNACK announces', () => {
     it('[MQTT-3.2.2-?] receive maximum, maximum packet size, topic alias maximum and features per config', async () => {
-      const plain = await on(node);
+      const plain = await on(node());
       const p = plain.connack.properties ?? {};
       expect([p.receiveMaximum, p.maximumPacketSize, p.topicAliasMaximum]).toEqual([1000, 1_048_576, 16]);
       // Absent means available; the node must not say "not available" for enabled features.
@@ -170,11 +183,11 @@ describe.each(transports)('MQTT 5.0 CONNECT over %s', (transport) => {
       expect(p.subscriptionIdentifiersAvailable).not.toBe(false);
       expect(p.sharedSubscriptionAvailable).not.toBe(false);
 
-      const tight = await on(limits);
+      const tight = await on(limits());
       const t = tight.connack.properties ?? {};
       expect([t.receiveMaximum, t.maximumPacketSize, t.topicAliasMaximum]).toEqual([2, 2048, 4]);
 
-      const none = await on(off);
+      const none = await on(off());
       const n = none.connack.properties ?? {};
       expect(n.retainAvailable).not.toBe(false);
       expect(n.wildcardSubscriptionAvailable).toBe(false);
@@ -185,33 +198,33 @@ describe.each(transports)('MQTT 5.0 CONNECT over %s', (transport) => {
 
     it('[MQTT-3.2.2-?] request response information → CONNACK response information response/<clientId>', async () => {
       const id = unique('resp');
-      const asked = await on(node, { clientId: id, properties: { requestResponseInformation: true } });
+      const asked = await on(node(), { clientId: id, properties: { requestResponseInformation: true } });
       expect(asked.connack.properties?.responseInformation).toBe(`response/${id}`);
-      const notAsked = await on(node);
+      const notAsked = await on(node());
       expect(notAsked.connack.properties?.responseInformation).toBeUndefined();
       await endAll(asked, notAsked);
     });
 
     it('[MQTT-3.2.2-16] an empty client id gets an assigned client identifier that is really the session id', async () => {
-      const { raw: first, connack } = await raw(node, { clientId: '' });
+      const { raw: first, connack } = await raw(node(), { clientId: '' });
       expect(connack.reasonCode).toBe(RC.success);
       const assigned = connack.properties?.assignedClientIdentifier;
       expect(assigned).toEqual(expect.any(String));
       expect(assigned!.length).toBeGreaterThan(0);
       // Connecting with the assigned id takes that session over.
-      const { raw: second } = await raw(node, { clientId: assigned! });
+      const { raw: second } = await raw(node(), { clientId: assigned! });
       expect((await first.serverDisconnect()).reasonCode).toBe(RC.sessionTakenOver);
-      const { raw: third, connack: named } = await raw(node, { clientId: unique('named') });
+      const { raw: third, connack: named } = await raw(node(), { clientId: unique('named') });
       expect(named.properties?.assignedClientIdentifier).toBeUndefined();
       await endAll(second, third);
     });
 
     it('[MQTT-3.2.2-21] maxKeepAliveSec caps the keep-alive: CONNACK server keep alive 2, enforced at 1.5 × 2 s', async () => {
-      const lib = await on(keepAliveNode, { keepalive: 60 });
+      const lib = await on(keepAliveNode(), { keepalive: 60 });
       expect(lib.connack.properties?.serverKeepAlive).toBe(2);
       await lib.end();
 
-      const { raw: silent, connack } = await raw(keepAliveNode, { clientId: unique('ka'), keepalive: 60 });
+      const { raw: silent, connack } = await raw(keepAliveNode(), { clientId: unique('ka'), keepalive: 60 });
       expect(connack.properties?.serverKeepAlive).toBe(2);
       const connectedAt = Date.now();
       const disconnect = await silent.serverDisconnect(6000);
@@ -222,13 +235,16 @@ describe.each(transports)('MQTT 5.0 CONNECT over %s', (transport) => {
     });
 
     it('[MQTT-3.2.2-22] no server keep alive when the client asks for less than the cap', async () => {
-      const { raw: client, connack } = await raw(keepAliveNode, { clientId: unique('ka-ok'), keepalive: 1 });
+      const { raw: client, connack } = await raw(keepAliveNode(), {
+        clientId: unique('ka-ok'),
+        keepalive: 1,
+      });
       expect(connack.properties?.serverKeepAlive).toBeUndefined();
       await client.end();
     });
 
     it('[MQTT-3.1.2-?] an authentication method is refused: CONNACK 0x8C and close', async () => {
-      const { raw: client, connack } = await raw(node, {
+      const { raw: client, connack } = await raw(node(), {
         clientId: unique('auth'),
         properties: { authenticationMethod: 'SCRAM-SHA-256' },
       });
@@ -242,7 +258,7 @@ describe.each(transports)('MQTT 5.0 CONNECT over %s', (transport) => {
       { name: '§3.1.2.11.3 receive maximum 0', properties: { receiveMaximum: 0 } },
       { name: '§3.1.2.11.4 maximum packet size 0', properties: { maximumPacketSize: 0 } },
     ])('$name is a protocol error: the connection is refused', async ({ properties }) => {
-      const client = await Raw5.open(node, transport);
+      const client = await RawClient.open(node(), transport, 5);
       client.send({
         cmd: 'connect',
         protocolId: 'MQTT',
@@ -265,26 +281,26 @@ describe.each(transports)('MQTT 5.0 CONNECT over %s', (transport) => {
   describe('receive maximum', () => {
     it("[MQTT-3.3.4-9] the node never has more unacknowledged QoS 1 PUBLISHes out than the client's receive maximum", async () => {
       const topic = `rm/${unique('t')}`;
-      const { raw: slow } = await raw(node, { clientId: unique('rm'), properties: { receiveMaximum: 2 } });
+      const { raw: slow } = await raw(node(), { clientId: unique('rm'), properties: { receiveMaximum: 2 } });
       await slow.subscribe([{ topic, qos: 1 }]);
-      const pub = await on(node);
+      const pub = await on(node());
       for (let i = 0; i < 5; i++) await pub.client.publishAsync(topic, `m${i}`, { qos: 1 });
-      const firstTwo = await slow.takeFor<IPublishPacket>('publish', 400);
+      const firstTwo = await slow.takeFor(400, 'publish');
       expect(firstTwo.map((p) => p.payload.toString())).toEqual(['m0', 'm1']);
       slow.send({ cmd: 'puback', messageId: firstTwo[0].messageId });
-      const third = await slow.takeFor<IPublishPacket>('publish', 300);
+      const third = await slow.takeFor(300, 'publish');
       expect(third.map((p) => p.payload.toString())).toEqual(['m2']);
       slow.autoAck = true;
       slow.send({ cmd: 'puback', messageId: firstTwo[1].messageId });
       slow.send({ cmd: 'puback', messageId: third[0].messageId });
-      const rest = await slow.takeFor<IPublishPacket>('publish', 300);
+      const rest = await slow.takeFor(300, 'publish');
       expect(rest.map((p) => p.payload.toString())).toEqual(['m3', 'm4']);
       await endAll(slow, pub);
     });
 
     it("[MQTT-3.3.4-8] a client with more QoS 2 PUBLISHes unacknowledged than the node's receive maximum (2) gets DISCONNECT 0x93", async () => {
       const topic = `rm/${unique('q2')}`;
-      const { raw: client } = await raw(limits, { clientId: unique('rm2') });
+      const { raw: client } = await raw(limits(), { clientId: unique('rm2') });
       for (const messageId of [1, 2]) {
         client.send({
           cmd: 'publish',
@@ -315,7 +331,7 @@ describe.each(transports)('MQTT 5.0 CONNECT over %s', (transport) => {
 
     it("[MQTT-3.3.4-8] three QoS 1 PUBLISHes arriving together exceed the node's receive maximum (2): DISCONNECT 0x93", async () => {
       const topic = `rm/${unique('q1')}`;
-      const { raw: client } = await raw(limits, { clientId: unique('rm1') });
+      const { raw: client } = await raw(limits(), { clientId: unique('rm1') });
       const publish = (messageId: number) =>
         ({
           cmd: 'publish',
@@ -339,12 +355,12 @@ describe.each(transports)('MQTT 5.0 CONNECT over %s', (transport) => {
   describe('maximum packet size', () => {
     it("[MQTT-3.1.2-25] the node never sends a packet larger than the client's maximum packet size (200 bytes)", async () => {
       const topic = `mps/${unique('t')}`;
-      const small = await on(node, { properties: { maximumPacketSize: 200 } });
+      const small = await on(node(), { properties: { maximumPacketSize: 200 } });
       await small.client.subscribeAsync(topic, { qos: 1 });
-      const big = await on(node);
+      const big = await on(node());
       await big.client.subscribeAsync(topic, { qos: 1 });
-      const before = node.status().counters.droppedTooLarge;
-      const pub = await on(node);
+      const before = node().status().counters.droppedTooLarge;
+      const pub = await on(node());
       await pub.client.publishAsync(topic, Buffer.alloc(1024, 0x61), { qos: 1 });
       await pub.client.publishAsync(topic, 'small', { qos: 1 });
       expect((await big.take(2)).map((m) => m.payload.length)).toEqual([1024, 5]);
@@ -353,13 +369,13 @@ describe.each(transports)('MQTT 5.0 CONNECT over %s', (transport) => {
       await sleep(100);
       expect(small.messages).toHaveLength(1);
       expect(small.closed).toBe(false);
-      expect(node.status().counters.droppedTooLarge - before).toBe(1);
+      expect(node().status().counters.droppedTooLarge - before).toBe(1);
       await endAll(small, big, pub);
     });
 
     it("[MQTT-3.14.2-3] [MQTT-3.1.2-24] a server DISCONNECT leaves out the reason string rather than exceed the client's maximum packet size", async () => {
       const id = unique('tiny');
-      const { raw: client, connack } = await raw(node, {
+      const { raw: client, connack } = await raw(node(), {
         clientId: id,
         properties: { maximumPacketSize: 32 },
       });
@@ -380,7 +396,7 @@ describe.each(transports)('MQTT 5.0 CONNECT over %s', (transport) => {
 
     it("[MQTT-3.2.2-?] a packet above the node's maximum packet size (2048) gets DISCONNECT 0x95", async () => {
       const topic = `mps/${unique('in')}`;
-      const { raw: client, connack } = await raw(limits, { clientId: unique('mps') });
+      const { raw: client, connack } = await raw(limits(), { clientId: unique('mps') });
       expect(connack.properties?.maximumPacketSize).toBe(2048);
       const publish = (size: number, messageId: number) =>
         ({
@@ -403,9 +419,9 @@ describe.each(transports)('MQTT 5.0 CONNECT over %s', (transport) => {
   describe('topic aliases', () => {
     it('[MQTT-3.3.2-12] client → node: an alias set with a topic is then used with an empty topic', async () => {
       const topic = `ta/${unique('t')}`;
-      const sub = await on(node);
+      const sub = await on(node());
       await sub.client.subscribeAsync(`${topic}/#`, { qos: 1 });
-      const pub = await on(node);
+      const pub = await on(node());
       await pub.client.publishAsync(`${topic}/x`, 'one', { qos: 1, properties: { topicAlias: 3 } });
       await pub.client.publishAsync('', 'two', { qos: 1, properties: { topicAlias: 3 } });
       await pub.client.publishAsync(`${topic}/y`, 'three', { qos: 1, properties: { topicAlias: 3 } });
@@ -423,7 +439,7 @@ describe.each(transports)('MQTT 5.0 CONNECT over %s', (transport) => {
     it.each([0, 5])(
       '[MQTT-3.3.2-9] [MQTT-3.3.2-10] topic alias %i (0 or above the maximum 4) gets DISCONNECT 0x94',
       async (alias) => {
-        const { raw: client } = await raw(limits, { clientId: unique('ta-bad') });
+        const { raw: client } = await raw(limits(), { clientId: unique('ta-bad') });
         client.send({
           cmd: 'publish',
           topic: `ta/${unique('t')}`,
@@ -439,7 +455,7 @@ describe.each(transports)('MQTT 5.0 CONNECT over %s', (transport) => {
     );
 
     it('[MQTT-3.3.4-?] an alias never set, with an empty topic, gets DISCONNECT 0x82', async () => {
-      const { raw: client } = await raw(limits, { clientId: unique('ta-unknown') });
+      const { raw: client } = await raw(limits(), { clientId: unique('ta-unknown') });
       client.send({
         cmd: 'publish',
         topic: '',
@@ -455,13 +471,13 @@ describe.each(transports)('MQTT 5.0 CONNECT over %s', (transport) => {
 
     it('[MQTT-3.3.2-?] node → client: first PUBLISH carries topic + alias, the next an empty topic + the same alias', async () => {
       const topic = `oa/${unique('t')}`;
-      const { raw: sub, connack } = await raw(limits, {
+      const { raw: sub, connack } = await raw(limits(), {
         clientId: unique('oa'),
         properties: { topicAliasMaximum: 4 },
       });
       expect(connack.reasonCode).toBe(RC.success);
       await sub.subscribe([{ topic: `${topic}/#`, qos: 0 }]);
-      const pub = await on(limits);
+      const pub = await on(limits());
       for (const [t, body] of [
         ['a', 'one'],
         ['a', 'two'],
@@ -471,7 +487,7 @@ describe.each(transports)('MQTT 5.0 CONNECT over %s', (transport) => {
         await pub.client.publishAsync(`${topic}/${t}`, body, { qos: 1 });
       }
       const got: IPublishPacket[] = [];
-      for (let i = 0; i < 4; i++) got.push(await sub.next<IPublishPacket>('publish'));
+      for (let i = 0; i < 4; i++) got.push(await sub.next('publish'));
       const [a1, a2, b1, b2] = got;
       expect(a1.topic).toBe(`${topic}/a`);
       expect(a1.properties?.topicAlias).toEqual(expect.any(Number));
@@ -486,7 +502,7 @@ describe.each(transports)('MQTT 5.0 CONNECT over %s', (transport) => {
       expect(b1.properties?.topicAlias).not.toBe(a1.properties!.topicAlias);
       expect([b2.topic, b2.properties?.topicAlias]).toEqual(['', b1.properties!.topicAlias]);
       // A real client resolves them back to the topics.
-      const lib = await on(limits, { properties: { topicAliasMaximum: 4 } });
+      const lib = await on(limits(), { properties: { topicAliasMaximum: 4 } });
       await lib.client.subscribeAsync(`${topic}/#`, { qos: 1 });
       await pub.client.publishAsync(`${topic}/a`, 'five', { qos: 1 });
       await pub.client.publishAsync(`${topic}/a`, 'six', { qos: 1 });
@@ -496,21 +512,18 @@ describe.each(transports)('MQTT 5.0 CONNECT over %s', (transport) => {
 
     it("[MQTT-3.3.2-?] node → client: never an alias when the client's topic alias maximum is 0", async () => {
       const topic = `oa/${unique('none')}`;
-      const { raw: sub } = await raw(limits, { clientId: unique('oa0') });
+      const { raw: sub } = await raw(limits(), { clientId: unique('oa0') });
       await sub.subscribe([{ topic, qos: 0 }]);
-      const { raw: zero } = await raw(limits, {
+      const { raw: zero } = await raw(limits(), {
         clientId: unique('oa0x'),
         properties: { topicAliasMaximum: 0 },
       });
       await zero.subscribe([{ topic, qos: 0 }]);
-      const pub = await on(limits);
+      const pub = await on(limits());
       await pub.client.publishAsync(topic, 'one', { qos: 1 });
       await pub.client.publishAsync(topic, 'two', { qos: 1 });
       for (const client of [sub, zero]) {
-        const got = [
-          await client.next<IPublishPacket>('publish'),
-          await client.next<IPublishPacket>('publish'),
-        ];
+        const got = [await client.next('publish'), await client.next('publish')];
         expect(got.map((p) => [p.topic, p.properties?.topicAlias])).toEqual([
           [topic, undefined],
           [topic, undefined],
@@ -523,8 +536,8 @@ describe.each(transports)('MQTT 5.0 CONNECT over %s', (transport) => {
   describe('server DISCONNECT reason codes', () => {
     it('[MQTT-3.1.4-3] the same client id connecting again: the first client gets DISCONNECT 0x8E', async () => {
       const id = unique('dup');
-      const first = await on(node, { clientId: id });
-      const second = await on(node, { clientId: id });
+      const first = await on(node(), { clientId: id });
+      const second = await on(node(), { clientId: id });
       await waitFor(() => first.disconnects.length > 0, 3000, 'DISCONNECT to the first client');
       expect(first.disconnects[0].reasonCode).toBe(RC.sessionTakenOver);
       await waitFor(() => first.closed, 3000, 'first client closed');
@@ -533,7 +546,7 @@ describe.each(transports)('MQTT 5.0 CONNECT over %s', (transport) => {
     });
 
     it('[MQTT-3.1.2-24] keep-alive timeout (1 s, allowed 1.5 s): DISCONNECT 0x8D with a reason string', async () => {
-      const { raw: client } = await raw(node, { clientId: unique('ka1'), keepalive: 1 });
+      const { raw: client } = await raw(node(), { clientId: unique('ka1'), keepalive: 1 });
       const connectedAt = Date.now();
       const disconnect = await client.serverDisconnect(4000);
       expect(disconnect.reasonCode).toBe(RC.keepAliveTimeout);
@@ -543,7 +556,7 @@ describe.each(transports)('MQTT 5.0 CONNECT over %s', (transport) => {
 
     it('[MQTT-3.1.0-2] a second CONNECT is a protocol error: DISCONNECT 0x82 with a reason string', async () => {
       const id = unique('twice');
-      const { raw: client } = await raw(node, { clientId: id });
+      const { raw: client } = await raw(node(), { clientId: id });
       client.send({
         cmd: 'connect',
         protocolId: 'MQTT',
@@ -560,9 +573,9 @@ describe.each(transports)('MQTT 5.0 CONNECT over %s', (transport) => {
 
     it('[MQTT-3.3.2-2] a PUBLISH to a wildcard topic (a/+) is a protocol error: DISCONNECT 0x82', async () => {
       const prefix = `wild/${unique('a')}`;
-      const sub = await on(node);
+      const sub = await on(node());
       await sub.client.subscribeAsync(`${prefix}/#`, { qos: 0 });
-      const { raw: client } = await raw(node, { clientId: unique('wild') });
+      const { raw: client } = await raw(node(), { clientId: unique('wild') });
       client.send({
         cmd: 'publish',
         topic: `${prefix}/+`,

@@ -4,16 +4,12 @@
 // subscriptions work from 3.1.1 clients (alone or in a group with 5.0 members).
 import { connectClient, sleep, type TestClient, waitFor } from '@edgemq/testkit';
 import type { IPublishPacket } from 'mqtt-packet';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RawClient } from './helpers/raw-mqtt.js';
-import { type Client5, connect5, Raw5, unique } from './helpers/raw5.js';
-import { startTestNode, type TestNode, transports, urlFor } from './helpers/test-node.js';
+import { describe, expect, it } from 'vitest';
+import { type Client5, connect5 } from './helpers/mqtt5.js';
+import { RawClient, rawConnect } from './helpers/raw-client.js';
+import { transports, unique, urlFor, useTestNode } from './helpers/test-node.js';
 
-let node: TestNode;
-beforeAll(async () => {
-  node = await startTestNode();
-});
-afterAll(() => node.stop());
+const node = useTestNode();
 
 /** Every property a 5.0 PUBLISH can carry from publisher to subscriber. */
 const v5Properties = {
@@ -26,7 +22,7 @@ const v5Properties = {
 };
 
 describe.each(transports)('MQTT 5.0 ↔ 3.1.1 over %s', (transport) => {
-  const url = () => urlFor(node, transport);
+  const url = () => urlFor(node(), transport);
   const v4 = (options: Parameters<typeof connectClient>[1] = {}) =>
     connectClient(url(), { protocolVersion: 4, clientId: unique('v4'), ...options });
   const v5 = (options: Parameters<typeof connect5>[1] = {}) =>
@@ -36,17 +32,17 @@ describe.each(transports)('MQTT 5.0 ↔ 3.1.1 over %s', (transport) => {
     const topic = `cross/${unique('5to4')}`;
     const lib = await v4();
     await lib.client.subscribeAsync(topic, { qos: 1 });
-    const raw = await RawClient.open(node, transport, 4);
+    const raw = await RawClient.open(node(), transport, 4);
     raw.autoAck = true;
-    await raw.connect(unique('raw4'));
-    await raw.subscribe(topic, 1);
+    await raw.connect({ clientId: unique('raw4') });
+    await raw.subscribe([{ topic, qos: 1 }]);
     const pub = await v5();
     await pub.client.publishAsync(topic, 'from-five', { qos: 1, properties: v5Properties });
 
     const [m] = await lib.take(1);
     expect([m.topic, m.payload.toString(), m.qos, m.retain]).toEqual([topic, 'from-five', 1, false]);
     const packet = (await raw.expect('publish')) as IPublishPacket & { length: number };
-    expect(raw.parseError).toBeUndefined();
+    expect(raw.decodeErrors).toEqual([]);
     expect([packet.topic, packet.payload.toString(), packet.qos]).toEqual([topic, 'from-five', 1]);
     // Topic (2 + n), packet id (2), payload: not one byte of 5.0 properties.
     expect(packet.length).toBe(2 + Buffer.byteLength(topic) + 2 + 'from-five'.length);
@@ -74,7 +70,7 @@ describe.each(transports)('MQTT 5.0 ↔ 3.1.1 over %s', (transport) => {
     const topic = `cross/${unique('4to5')}`;
     const lib = await v5();
     await lib.client.subscribeAsync(topic, { qos: 1 });
-    const { raw } = await Raw5.connect(node, transport, { clientId: unique('raw5') });
+    const { raw } = await rawConnect(node(), transport, 5, { clientId: unique('raw5') });
     raw.autoAck = true;
     await raw.subscribe([{ topic, qos: 1 }]);
     const pub = await v4();
@@ -83,8 +79,8 @@ describe.each(transports)('MQTT 5.0 ↔ 3.1.1 over %s', (transport) => {
     const [m] = await lib.take(1);
     expect([m.topic, m.payload.toString(), m.qos]).toEqual([topic, 'from-four', 1]);
     expect(m.properties ?? {}).toEqual({});
-    const packet = await raw.next<IPublishPacket>('publish');
-    expect(raw.parseError).toBeUndefined();
+    const packet = await raw.next('publish');
+    expect(raw.decodeErrors).toEqual([]);
     expect([packet.topic, packet.payload.toString()]).toEqual([topic, 'from-four']);
     expect(packet.properties).toBeUndefined();
     await Promise.all([lib.end(), raw.end(), pub.end()]);

@@ -3,27 +3,21 @@
 // application properties that must arrive intact, subscription identifiers on delivery,
 // and the PUBACK reason codes for "no one subscribed" versus success.
 import { sleep } from '@edgemq/testkit';
-import type { IPubackPacket, IPublishPacket } from 'mqtt-packet';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Client5, connect5, Raw5, RC, unique } from './helpers/raw5.js';
-import { startTestNode, type TestNode, transports, urlFor } from './helpers/test-node.js';
+import { describe, expect, it } from 'vitest';
+import { connect5, endAll, RC } from './helpers/mqtt5.js';
+import { rawConnect } from './helpers/raw-client.js';
+import { transports, unique, urlFor, useTestNode } from './helpers/test-node.js';
 
-let node: TestNode;
-beforeAll(async () => {
-  node = await startTestNode();
-});
-afterAll(() => node.stop());
-
-const endAll = (...clients: Array<Client5 | Raw5>) => Promise.all(clients.map((c) => c.end()));
+const node = useTestNode();
 
 /** Not valid UTF-8: 0xC3 must be followed by a continuation byte. */
 const INVALID_UTF8 = Buffer.from([0x68, 0xc3, 0x28, 0x69]);
 
 describe.each(transports)('MQTT 5.0 PUBLISH over %s', (transport) => {
-  const url = () => urlFor(node, transport);
+  const url = () => urlFor(node(), transport);
   const connect = (options: Parameters<typeof connect5>[1] = {}) =>
     connect5(url(), { clientId: unique('p5'), ...options });
-  const raw = () => Raw5.connect(node, transport, { clientId: unique('raw5') });
+  const raw = () => rawConnect(node(), transport, 5, { clientId: unique('raw5') });
 
   describe('payload format indicator', () => {
     it('[MQTT-3.3.2-4] indicator 1 with invalid UTF-8 at QoS 1: PUBACK 0x99 and not delivered', async () => {
@@ -41,7 +35,7 @@ describe.each(transports)('MQTT 5.0 PUBLISH over %s', (transport) => {
         dup: false,
         properties: { payloadFormatIndicator: true },
       });
-      const ack = await pub.next<IPubackPacket>('puback');
+      const ack = await pub.next('puback');
       expect([ack.messageId, ack.reasonCode]).toEqual([1, RC.payloadFormatInvalid]);
       // The same bytes without the indicator are fine, and the connection stays open.
       pub.send({
@@ -53,7 +47,7 @@ describe.each(transports)('MQTT 5.0 PUBLISH over %s', (transport) => {
         retain: false,
         dup: false,
       });
-      const ok = await pub.next<IPubackPacket>('puback');
+      const ok = await pub.next('puback');
       expect([ok.messageId, ok.reasonCode ?? 0]).toEqual([2, RC.success]);
       const [m] = await sub.take(1);
       expect(m.payload).toEqual(INVALID_UTF8);
@@ -69,7 +63,7 @@ describe.each(transports)('MQTT 5.0 PUBLISH over %s', (transport) => {
     ])(
       '[MQTT-3.1.2-29] Request Problem Information %s: reason string on the failing PUBACK is %s',
       async (requested, expected) => {
-        const { raw: pub } = await Raw5.connect(node, transport, {
+        const { raw: pub } = await rawConnect(node(), transport, 5, {
           clientId: unique('rpi'),
           properties: { requestProblemInformation: requested },
         });
@@ -83,7 +77,7 @@ describe.each(transports)('MQTT 5.0 PUBLISH over %s', (transport) => {
           dup: false,
           properties: { payloadFormatIndicator: true },
         });
-        const ack = await pub.next<IPubackPacket>('puback');
+        const ack = await pub.next('puback');
         expect(ack.reasonCode).toBe(RC.payloadFormatInvalid);
         expect(ack.properties?.reasonString).toBe(expected);
         await endAll(pub);
@@ -139,7 +133,7 @@ describe.each(transports)('MQTT 5.0 PUBLISH over %s', (transport) => {
       const topic = `exp/${unique('gone')}`;
       const clientId = await offlineSubscriber(topic);
       const pub = await connect();
-      const before = node.status().counters.droppedExpired;
+      const before = node().status().counters.droppedExpired;
       await pub.client.publishAsync(topic, 'short-lived', {
         qos: 1,
         properties: { messageExpiryInterval: 1 },
@@ -155,7 +149,7 @@ describe.each(transports)('MQTT 5.0 PUBLISH over %s', (transport) => {
       await back.take(2);
       await sleep(200);
       expect(back.payloads()).toEqual(['long-lived', 'no-expiry']);
-      expect(node.status().counters.droppedExpired - before).toBe(1);
+      expect(node().status().counters.droppedExpired - before).toBe(1);
       await endAll(back, pub);
     });
 
@@ -183,19 +177,19 @@ describe.each(transports)('MQTT 5.0 PUBLISH over %s', (transport) => {
         clean: false,
         properties: { sessionExpiryInterval: 60, receiveMaximum: 1 },
       };
-      const { raw: first } = await Raw5.connect(node, transport, fields);
+      const { raw: first } = await rawConnect(node(), transport, 5, fields);
       await first.subscribe([{ topic, qos: 1 }]);
       const pub = await connect();
       await pub.client.publishAsync(topic, 'expires', { qos: 1, properties: { messageExpiryInterval: 1 } });
       // Received but never acknowledged: it stays in flight across the disconnect.
-      expect((await first.next<IPublishPacket>('publish')).payload.toString()).toBe('expires');
+      expect((await first.next('publish')).payload.toString()).toBe('expires');
       await first.destroy();
       await pub.client.publishAsync(topic, 'next', { qos: 1 });
       await sleep(1500);
-      const { raw: back, connack } = await Raw5.connect(node, transport, fields);
+      const { raw: back, connack } = await rawConnect(node(), transport, 5, fields);
       expect(connack.sessionPresent).toBe(true);
       back.autoAck = true;
-      const got = await back.takeFor<IPublishPacket>('publish', 500);
+      const got = await back.takeFor(500, 'publish');
       await Promise.all([back.end(), pub.end()]);
       // A resent copy of the expired message (if any) is a DUP; "next" must follow either way.
       for (const p of got) if (p.payload.toString() === 'expires') expect(p.dup).toBe(true);
@@ -278,12 +272,12 @@ describe.each(transports)('MQTT 5.0 PUBLISH over %s', (transport) => {
         dup: false,
       }) as const;
     pub.send(publish(1));
-    const none = await pub.next<IPubackPacket>('puback');
+    const none = await pub.next('puback');
     expect([none.messageId, none.reasonCode]).toEqual([1, RC.noMatchingSubscribers]);
     const sub = await connect();
     await sub.client.subscribeAsync(topic, { qos: 1 });
     pub.send(publish(2));
-    const some = await pub.next<IPubackPacket>('puback');
+    const some = await pub.next('puback');
     expect([some.messageId, some.reasonCode ?? 0]).toEqual([2, RC.success]);
     await sub.take(1);
     await endAll(sub, pub);

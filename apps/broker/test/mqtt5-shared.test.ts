@@ -3,23 +3,18 @@
 // get their own copy, subscribing to a shared filter brings no retained messages, and a
 // member that leaves stops taking messages from the others.
 import { sleep, waitFor } from '@edgemq/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Client5, connect5, Raw5, RC, unique } from './helpers/raw5.js';
-import { startTestNode, type TestNode, transports, urlFor } from './helpers/test-node.js';
+import { describe, expect, it } from 'vitest';
+import { type Client5, connect5, endAll, RC } from './helpers/mqtt5.js';
+import { rawConnect } from './helpers/raw-client.js';
+import { transports, unique, urlFor, useTestNode } from './helpers/test-node.js';
 
-let node: TestNode;
-beforeAll(async () => {
-  node = await startTestNode();
-});
-afterAll(() => node.stop());
-
-const endAll = (...clients: Client5[]) => Promise.all(clients.map((c) => c.end()));
+const node = useTestNode();
 
 const total = (clients: Client5[]) => clients.reduce((n, c) => n + c.messages.length, 0);
 
 describe.each(transports)('MQTT 5.0 shared subscriptions over %s', (transport) => {
   const connect = (options: Parameters<typeof connect5>[1] = {}) =>
-    connect5(urlFor(node, transport), { clientId: unique('sh'), ...options });
+    connect5(urlFor(node(), transport), { clientId: unique('sh'), ...options });
 
   /** `count` clients subscribed to `filter` at QoS 1. */
   async function members(filter: string, count: number): Promise<Client5[]> {
@@ -110,7 +105,7 @@ describe.each(transports)('MQTT 5.0 shared subscriptions over %s', (transport) =
   });
 
   it('[MQTT-3.8.3-4] No Local on a shared subscription is a protocol error: DISCONNECT 0x82', async () => {
-    const { raw } = await Raw5.connect(node, transport, { clientId: unique('nl-share') });
+    const { raw } = await rawConnect(node(), transport, 5, { clientId: unique('nl-share') });
     raw.send({
       cmd: 'subscribe',
       messageId: 1,

@@ -2,29 +2,20 @@
 // options (No Local, Retain As Published, Retain Handling) and the SUBACK / UNSUBACK reason
 // codes, including the refusals for features a node has switched off.
 import { sleep } from '@edgemq/testkit';
-import type { IUnsubackPacket } from 'mqtt-packet';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Client5, connect5, Raw5, RC, unique } from './helpers/raw5.js';
-import { startTestNode, type TestNode, transports, urlFor } from './helpers/test-node.js';
+import { describe, expect, it } from 'vitest';
+import { type Client5, connect5, endAll, RC } from './helpers/mqtt5.js';
+import { rawConnect } from './helpers/raw-client.js';
+import { type TestNode, transports, unique, urlFor, useTestNode } from './helpers/test-node.js';
 
-let node: TestNode;
+const node = useTestNode();
 /** Shared subscriptions, subscription identifiers and wildcards switched off. */
-let off: TestNode;
-beforeAll(async () => {
-  [node, off] = await Promise.all([
-    startTestNode(),
-    startTestNode({
-      mqtt: { sharedSubscriptions: false, subscriptionIdentifiers: false, wildcardSubscriptions: false },
-    }),
-  ]);
+const off = useTestNode({
+  mqtt: { sharedSubscriptions: false, subscriptionIdentifiers: false, wildcardSubscriptions: false },
 });
-afterAll(() => Promise.all([node.stop(), off.stop()]));
-
-const endAll = (...clients: Array<Client5 | Raw5>) => Promise.all(clients.map((c) => c.end()));
 
 describe.each(transports)('MQTT 5.0 SUBSCRIBE over %s', (transport) => {
   const connect = (options: Parameters<typeof connect5>[1] = {}) =>
-    connect5(urlFor(node, transport), { clientId: unique('s5'), ...options });
+    connect5(urlFor(node(), transport), { clientId: unique('s5'), ...options });
 
   /**
    * Publishes a non-retained marker on `topic` and returns the payloads `sub` got before it,
@@ -105,10 +96,10 @@ describe.each(transports)('MQTT 5.0 SUBSCRIBE over %s', (transport) => {
   });
 
   describe('SUBACK and UNSUBACK reason codes', () => {
-    const raw = (n: TestNode) => Raw5.connect(n, transport, { clientId: unique('sr') });
+    const raw = (n: TestNode) => rawConnect(n, transport, 5, { clientId: unique('sr') });
 
     it('[MQTT-3.9.3-?] SUBACK 0x8F for an invalid filter; the valid one beside it is granted', async () => {
-      const { raw: client } = await raw(node);
+      const { raw: client } = await raw(node());
       const suback = await client.subscribe([
         { topic: 'bad/#/filter', qos: 1 },
         { topic: `ok/${unique('t')}`, qos: 1 },
@@ -119,7 +110,7 @@ describe.each(transports)('MQTT 5.0 SUBSCRIBE over %s', (transport) => {
     });
 
     it('[MQTT-3.9.3-?] SUBACK 0x9E for $share/... when shared subscriptions are off', async () => {
-      const { raw: client, connack } = await raw(off);
+      const { raw: client, connack } = await raw(off());
       expect(connack.properties?.sharedSubscriptionAvailable).toBe(false);
       const suback = await client.subscribe([
         { topic: `$share/g/${unique('t')}`, qos: 1 },
@@ -130,18 +121,18 @@ describe.each(transports)('MQTT 5.0 SUBSCRIBE over %s', (transport) => {
     });
 
     it('[MQTT-3.9.3-?] SUBACK 0xA1 for a subscription identifier when identifiers are off', async () => {
-      const { raw: client } = await raw(off);
+      const { raw: client } = await raw(off());
       const withId = await client.subscribe([{ topic: `sid/${unique('t')}`, qos: 1 }], {
-        subscriptionIdentifier: 7,
+        properties: { subscriptionIdentifier: 7 },
       });
       expect(withId.granted).toEqual([RC.subscriptionIdentifiersNotSupported]);
-      const without = await client.subscribe([{ topic: `sid/${unique('t')}`, qos: 1 }], undefined, 2);
+      const without = await client.subscribe([{ topic: `sid/${unique('t')}`, qos: 1 }], { messageId: 2 });
       expect(without.granted).toEqual([1]);
       await client.end();
     });
 
     it('[MQTT-3.9.3-?] SUBACK 0xA2 for a wildcard filter when wildcards are off', async () => {
-      const { raw: client } = await raw(off);
+      const { raw: client } = await raw(off());
       const prefix = `wc/${unique('t')}`;
       const suback = await client.subscribe([
         { topic: `${prefix}/+`, qos: 1 },
@@ -154,7 +145,7 @@ describe.each(transports)('MQTT 5.0 SUBSCRIBE over %s', (transport) => {
         1,
       ]);
       // The refused filter really is not subscribed.
-      const pub = await connect5(urlFor(off, transport), { clientId: unique('pub') });
+      const pub = await connect5(urlFor(off(), transport), { clientId: unique('pub') });
       await pub.client.publishAsync(`${prefix}/other`, 'nope', { qos: 1 });
       await pub.client.publishAsync(`${prefix}/exact`, 'yes', { qos: 1 });
       client.autoAck = true;
@@ -164,11 +155,11 @@ describe.each(transports)('MQTT 5.0 SUBSCRIBE over %s', (transport) => {
     });
 
     it('[MQTT-3.11.3-?] UNSUBACK 0x11 for a filter that was not subscribed, 0x00 for one that was', async () => {
-      const { raw: client } = await raw(node);
+      const { raw: client } = await raw(node());
       const topic = `unsub/${unique('t')}`;
       await client.subscribe([{ topic, qos: 1 }]);
       client.send({ cmd: 'unsubscribe', messageId: 5, unsubscriptions: [`${topic}/never`, topic] });
-      const unsuback = await client.next<IUnsubackPacket>('unsuback');
+      const unsuback = await client.next('unsuback');
       expect(unsuback.messageId).toBe(5);
       expect(unsuback.granted).toEqual([RC.noSubscriptionExisted, RC.success]);
       await client.end();

@@ -4,21 +4,15 @@
 // reason 0x04 asks for the will where a normal DISCONNECT discards it.
 import { sleep, waitFor } from '@edgemq/testkit';
 import type { IClientOptions } from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Client5, connect5, RC, unique } from './helpers/raw5.js';
-import { startTestNode, type TestNode, transports, urlFor } from './helpers/test-node.js';
+import { describe, expect, it } from 'vitest';
+import { type Client5, connect5, endAll, RC } from './helpers/mqtt5.js';
+import { transports, unique, urlFor, useTestNode } from './helpers/test-node.js';
 
-let node: TestNode;
-beforeAll(async () => {
-  node = await startTestNode();
-});
-afterAll(() => node.stop());
-
-const endAll = (...clients: Client5[]) => Promise.all(clients.map((c) => c.end()));
+const node = useTestNode();
 
 describe.each(transports)('MQTT 5.0 will over %s', (transport) => {
   const connect = (options: IClientOptions = {}) =>
-    connect5(urlFor(node, transport), { clientId: unique('w5'), ...options });
+    connect5(urlFor(node(), transport), { clientId: unique('w5'), ...options });
 
   async function watch(topic: string): Promise<Client5> {
     const sub = await connect();

@@ -14,9 +14,8 @@ import {
   spawnNode,
   waitFor,
 } from '@edgemq/testkit';
-import { generate, type Packet, parser } from 'mqtt-packet';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
+import { RawClient } from './helpers/raw-client.js';
 
 const running: SpawnedNode[] = [];
 const bare: ChildProcess[] = [];
@@ -83,36 +82,6 @@ if (!hasIpv6Loopback) {
   console.warn(
     'process.test.ts: ::1 is not configured on this machine; skipping the IPv6 half of the localhost test',
   );
-}
-
-/** A minimal MQTT 3.1.1 client on a raw `ws` socket: CONNECT, then QoS 1 publishes. */
-async function rawMqttOverWs(url: string, clientId: string) {
-  const ws = new WebSocket(url, 'mqtt');
-  const packets: Packet[] = [];
-  const decoder = parser({ protocolVersion: 4 });
-  decoder.on('packet', (p) => packets.push(p));
-  ws.on('message', (data: Buffer) => decoder.parse(data));
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-  });
-  ws.send(
-    generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId, keepalive: 0 }),
-  );
-  await waitFor(
-    () => packets.some((p) => p.cmd === 'connack' && p.returnCode === 0),
-    5000,
-    `CONNACK on ${url}`,
-  );
-  let messageId = 0;
-  return {
-    async publish(topic: string, payload: string) {
-      const id = ++messageId;
-      ws.send(generate({ cmd: 'publish', topic, payload, qos: 1, messageId: id, retain: false, dup: false }));
-      await waitFor(() => packets.some((p) => p.cmd === 'puback' && p.messageId === id), 5000, 'PUBACK');
-    },
-    close: () => ws.terminate(),
-  };
 }
 
 interface Health {
@@ -310,20 +279,30 @@ describe('EDGEMQ_HOST=localhost: IPv4 and IPv6 loopback', () => {
     'accepts MQTT over TCP and WebSocket on ::1 (skipped when ::1 is not configured)',
     async () => {
       const tcp = await connectClient(`mqtt://[::1]:${node.ports.mqtt}`, { clientId: 'lo6-tcp' });
-      // MQTT.js loses the brackets of an IPv6 ws:// host, so the WebSocket side is a raw `ws` client.
-      const ws = await rawMqttOverWs(`ws://[::1]:${node.ports.http}/mqtt`, 'lo6-ws');
+      // MQTT.js loses the brackets of an IPv6 ws:// host, so the WebSocket side is the raw client.
+      const ws = await RawClient.openUrl(`ws://[::1]:${node.ports.http}/mqtt`);
+      expect((await ws.connect({ clientId: 'lo6-ws' })).returnCode).toBe(0);
       const v4 = await connectClient(`mqtt://127.0.0.1:${node.ports.mqtt}`, { clientId: 'lo6-v4' });
       try {
         expect((tcp.client.stream as net.Socket).remoteAddress).toBe('::1');
         // One node behind both addresses: a v6 publish reaches v4 and v6 subscribers.
         await tcp.client.subscribeAsync('lo/v6', { qos: 1 });
         await v4.client.subscribeAsync('lo/v6', { qos: 1 });
-        await ws.publish('lo/v6', 'v6');
+        ws.send({
+          cmd: 'publish',
+          topic: 'lo/v6',
+          payload: 'v6',
+          qos: 1,
+          messageId: 1,
+          retain: false,
+          dup: false,
+        });
+        expect((await ws.next('puback')).messageId).toBe(1);
         expect((await tcp.take())[0].payload.toString()).toBe('v6');
         expect((await v4.take())[0].payload.toString()).toBe('v6');
         expect((await healthz(node.ports.http, '[::1]')).ports).toEqual(node.ports);
       } finally {
-        ws.close();
+        await ws.destroy();
         await Promise.all([tcp.end(), v4.end()]);
       }
     },

@@ -5,15 +5,11 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { connectClient, waitFor } from '@edgemq/testkit';
 import { generate, type Packet, parser } from 'mqtt-packet';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { startTestNode, type TestNode } from './helpers/test-node.js';
+import { useTestNode } from './helpers/test-node.js';
 
-let node: TestNode;
-beforeAll(async () => {
-  node = await startTestNode();
-});
-afterAll(() => node.stop());
+const node = useTestNode();
 
 /** `promise`, or a rejection naming `what` after `ms`. */
 function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -36,7 +32,7 @@ interface Opened {
 
 /** Opens a WebSocket on `path` offering `protocols` (none: no Sec-WebSocket-Protocol header). */
 async function open(path: string, protocols?: string | string[]): Promise<Opened> {
-  const ws = new WebSocket(`ws://127.0.0.1:${node.ports.http}${path}`, protocols);
+  const ws = new WebSocket(`ws://127.0.0.1:${node().ports.http}${path}`, protocols);
   opened.push(ws);
   const closed = new Promise<{ code: number; reason: string }>((resolve) =>
     ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
@@ -88,7 +84,7 @@ async function upgrade(
   return new Promise((resolve, reject) => {
     const req = http.request({
       host: '127.0.0.1',
-      port: node.ports.http,
+      port: node().ports.http,
       path,
       headers: {
         Connection: 'Upgrade',
@@ -179,7 +175,7 @@ describe('MQTT.js over WebSocket', () => {
   it.each(['/mqtt', '/ws'])(
     'connects, subscribes and receives over `%s` (it offers `mqtt`)',
     async (path) => {
-      const url = `ws://127.0.0.1:${node.ports.http}${path}`;
+      const url = `ws://127.0.0.1:${node().ports.http}${path}`;
       const tag = path.replace(/\W/g, '');
       const client = await connectClient(url, { clientId: `mqttjs-${tag}` });
       try {
@@ -195,7 +191,7 @@ describe('MQTT.js over WebSocket', () => {
 
   it('the node keeps serving MQTT after refusing an AMQP socket', async () => {
     await expectAmqpRefused(await open('/ws'));
-    const client = await connectClient(node.wsUrl, { clientId: 'after-amqp' });
+    const client = await connectClient(node().wsUrl, { clientId: 'after-amqp' });
     await client.end();
   });
 });

@@ -4,15 +4,11 @@
 // subscriber that does not acknowledge. Raw clients check packet ids and withhold acks.
 import { connectClient, type ReceivedMessage, sleep, type TestClient, waitFor } from '@edgemq/testkit';
 import type { IPublishPacket, Packet } from 'mqtt-packet';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type RawClient, rawConnect } from './helpers/raw-client.js';
-import { protocolLevels, startTestNode, type TestNode, transports, urlFor } from './helpers/test-node.js';
+import { protocolLevels, transports, urlFor, useTestNode } from './helpers/test-node.js';
 
-let node: TestNode;
-beforeAll(async () => {
-  node = await startTestNode();
-});
-afterAll(() => node.stop());
+const node = useTestNode();
 
 let counter = 0;
 
@@ -45,7 +41,7 @@ describe.each(transports)('QoS over %s', (transport) => {
     const v = options.protocolVersion;
     const uid = (tag: string) => `${tag}-${transport}-${v}-${++counter}`;
     const connect = (tag: string) =>
-      connectClient(urlFor(node, transport), { ...options, clientId: uid(tag) });
+      connectClient(urlFor(node(), transport), { ...options, clientId: uid(tag) });
 
     it.each([0, 1, 2] as const)(
       '[MQTT-3.8.4-6] a QoS %i publish reaches subscribers granted 0, 1 and 2 at min(published, granted)',
@@ -80,7 +76,7 @@ describe.each(transports)('QoS over %s', (transport) => {
     );
 
     it('[MQTT-4.3.2-4] a QoS 1 PUBLISH gets PUBACK with its packet id', async () => {
-      const { raw } = await rawConnect(node, transport, v, { clientId: uid('raw') });
+      const { raw } = await rawConnect(node(), transport, v, { clientId: uid('raw') });
       raw.send(publishPacket(`qos/${uid('p1')}`, 'x', 1, 4711));
       expect(await raw.next('puback')).toMatchObject({ cmd: 'puback', messageId: 4711 });
       await raw.end();
@@ -90,7 +86,7 @@ describe.each(transports)('QoS over %s', (transport) => {
       const topic = `qos/${uid('p2')}`;
       const sub = await connect('sub');
       await sub.client.subscribeAsync(topic, { qos: 2 });
-      const { raw } = await rawConnect(node, transport, v, { clientId: uid('raw') });
+      const { raw } = await rawConnect(node(), transport, v, { clientId: uid('raw') });
       raw.send(publishPacket(topic, 'two', 2, 4242));
       expect(await raw.next('pubrec')).toMatchObject({ cmd: 'pubrec', messageId: 4242 });
       raw.send({ cmd: 'pubrel', messageId: 4242 });
@@ -105,7 +101,7 @@ describe.each(transports)('QoS over %s', (transport) => {
       const marker = `${topic}/marker`;
       const sub = await connect('sub');
       await sub.client.subscribeAsync([topic, marker], { qos: 2 });
-      const { raw } = await rawConnect(node, transport, v, { clientId: uid('raw') });
+      const { raw } = await rawConnect(node(), transport, v, { clientId: uid('raw') });
       raw.send(publishPacket(topic, 'once', 2, 7));
       expect(await raw.next('pubrec')).toMatchObject({ messageId: 7 });
       raw.send(publishPacket(topic, 'once', 2, 7, true));
@@ -128,7 +124,7 @@ describe.each(transports)('QoS over %s', (transport) => {
     });
 
     it('[MQTT-4.3.3-11] a PUBREL for an unknown packet id still gets PUBCOMP', async () => {
-      const { raw } = await rawConnect(node, transport, v, { clientId: uid('raw') });
+      const { raw } = await rawConnect(node(), transport, v, { clientId: uid('raw') });
       raw.send({ cmd: 'pubrel', messageId: 999 });
       expect(await raw.next('pubcomp')).toMatchObject({ cmd: 'pubcomp', messageId: 999 });
       expect(raw.closed).toBe(false);
@@ -137,11 +133,11 @@ describe.each(transports)('QoS over %s', (transport) => {
 
     it('[MQTT-4.3.3-2] [MQTT-4.3.3-4] server to client QoS 2: PUBLISH, PUBREC, PUBREL, PUBCOMP', async () => {
       const topic = `qos/${uid('out2')}`;
-      const { raw } = await rawConnect(node, transport, v, { clientId: uid('raw') });
+      const { raw } = await rawConnect(node(), transport, v, { clientId: uid('raw') });
       await rawSubscribe(raw, topic, 2);
       const pub = await connect('pub');
       await pub.client.publishAsync(topic, 'exactly-once', { qos: 2 });
-      const publish = await raw.next<IPublishPacket>('publish');
+      const publish = await raw.next('publish');
       expect(publish).toMatchObject({ topic, qos: 2, dup: false });
       expect(publish.payload.toString()).toBe('exactly-once');
       expect(publish.messageId).toBeGreaterThan(0);
@@ -158,7 +154,7 @@ describe.each(transports)('QoS over %s', (transport) => {
 
     it('[MQTT-2.3.1-1] [MQTT-4.3.2-1] server packet ids are non-zero and distinct while in flight', async () => {
       const topic = `qos/${uid('ids')}`;
-      const { raw } = await rawConnect(node, transport, v, { clientId: uid('raw') });
+      const { raw } = await rawConnect(node(), transport, v, { clientId: uid('raw') });
       await rawSubscribe(raw, topic, 2);
       const pub = await connect('pub');
       // Never acknowledged, so all 20 stay in flight (the default window is 100).
@@ -173,11 +169,7 @@ describe.each(transports)('QoS over %s', (transport) => {
 });
 
 describe('with maxInflight 5', () => {
-  let small: TestNode;
-  beforeAll(async () => {
-    small = await startTestNode({ mqtt: { maxInflight: 5 } });
-  });
-  afterAll(() => small.stop());
+  const small = useTestNode({ mqtt: { maxInflight: 5 } });
 
   describe.each(transports)('over %s', (transport) => {
     it.each(protocolLevels)(
@@ -186,9 +178,9 @@ describe('with maxInflight 5', () => {
         const v = options.protocolVersion;
         const id = `win-${transport}-${v}-${++counter}`;
         const topic = `qos/${id}`;
-        const { raw } = await rawConnect(small, transport, v, { clientId: `${id}-raw` });
+        const { raw } = await rawConnect(small(), transport, v, { clientId: `${id}-raw` });
         await rawSubscribe(raw, topic, 1);
-        const pub = await connectClient(urlFor(small, transport), { ...options, clientId: `${id}-pub` });
+        const pub = await connectClient(urlFor(small(), transport), { ...options, clientId: `${id}-pub` });
         const sent = Array.from({ length: 12 }, (_, i) => String(i));
         for (const p of sent) await pub.client.publishAsync(topic, p, { qos: 1 });
 

@@ -4,14 +4,10 @@
 // the retained and granted QoS. A marker published after SUBSCRIBE proves what did not come:
 // retained messages go out right after SUBACK, before any later live message.
 import { connectClient, type ReceivedMessage, type TestClient, waitFor } from '@edgemq/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { protocolLevels, startTestNode, type TestNode, transports, urlFor } from './helpers/test-node.js';
+import { describe, expect, it } from 'vitest';
+import { protocolLevels, transports, urlFor, useTestNode } from './helpers/test-node.js';
 
-let node: TestNode;
-beforeAll(async () => {
-  node = await startTestNode();
-});
-afterAll(() => node.stop());
+const node = useTestNode();
 
 let counter = 0;
 
@@ -35,7 +31,7 @@ describe.each(transports)('retained messages over %s', (transport) => {
   describe.each(protocolLevels)('at MQTT $name', ({ options }) => {
     const uid = (tag: string) => `${tag}-${transport}-${options.protocolVersion}-${++counter}`;
     const connect = (tag: string) =>
-      connectClient(urlFor(node, transport), { ...options, clientId: uid(tag) });
+      connectClient(urlFor(node(), transport), { ...options, clientId: uid(tag) });
 
     /** Subscribes a new client to `filters`, then returns what it got before a marker. */
     async function retainedFor(filters: Record<string, { qos: 0 | 1 | 2 }>, marker: string) {

@@ -1,32 +1,22 @@
 // Persistent sessions on the wire: what a clean-session-0 client gets back after a
 // disconnect (subscriptions, queued QoS 1/2 messages, unfinished exchanges), what clean
 // session 1 throws away, and what happens when a second connection claims the client id.
-import { randomBytes } from 'node:crypto';
 import { connectClient, sleep, type TestClient, waitFor } from '@edgemq/testkit';
 import type { IClientOptions, IConnackPacket } from 'mqtt';
 import type { IPublishPacket } from 'mqtt-packet';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RawVersion, rawConnect } from './helpers/raw-mqtt.js';
+import { describe, expect, it } from 'vitest';
+import { rawConnect } from './helpers/raw-client.js';
 import {
   protocolLevels,
-  startTestNode,
-  type TestNode,
   type TransportName,
   transports,
+  unique,
   urlFor,
+  useTestNode,
 } from './helpers/test-node.js';
 
-let node: TestNode;
-let smallQueueNode: TestNode;
-beforeAll(async () => {
-  [node, smallQueueNode] = await Promise.all([
-    startTestNode(),
-    startTestNode({ mqtt: { maxQueuedMessages: 10 } }),
-  ]);
-});
-afterAll(() => Promise.all([node.stop(), smallQueueNode.stop()]));
-
-const unique = (tag: string) => `${tag}-${randomBytes(4).toString('hex')}`;
+const node = useTestNode();
+const smallQueueNode = useTestNode({ mqtt: { maxQueuedMessages: 10 } });
 
 /** The session-present flag of the CONNACK MQTT.js received (kept on a private field). */
 const sessionPresent = (c: TestClient) =>
@@ -36,8 +26,8 @@ const payloads = (c: TestClient) => c.messages.map((m) => m.payload.toString());
 
 describe.each(transports)('sessions over %s', (transport) => {
   describe.each(protocolLevels)('MQTT $name', ({ options }) => {
-    const version = options.protocolVersion as RawVersion;
-    const url = () => urlFor(node, transport);
+    const version = options.protocolVersion;
+    const url = () => urlFor(node(), transport);
     const connect = (clientId: string, extra: IClientOptions = {}) =>
       connectClient(url(), { ...options, clientId, ...extra });
 
@@ -64,10 +54,10 @@ describe.each(transports)('sessions over %s', (transport) => {
       // message only at PUBREL, which reorders it behind later QoS 1 ones).
       const id = unique('offline-q12');
       const topic = `sess/${id}`;
-      const { raw: first } = await rawConnect(node, transport, { version, clientId: id, clean: false });
-      expect(await first.subscribe(topic, 2)).toEqual([2]);
+      const { raw: first } = await rawConnect(node(), transport, version, { clientId: id, clean: false });
+      expect((await first.subscribe([{ topic, qos: 2 }])).granted).toEqual([2]);
       first.send({ cmd: 'disconnect' });
-      await first.waitClosed();
+      expect(await first.waitClosed()).toBe(true);
 
       const pub = await connect(unique('pub'));
       const sent = [
@@ -80,8 +70,7 @@ describe.each(transports)('sessions over %s', (transport) => {
       ] as const;
       for (const { body, qos } of sent) await pub.client.publishAsync(topic, body, { qos });
 
-      const { raw: sub, connack } = await rawConnect(node, transport, {
-        version,
+      const { raw: sub, connack } = await rawConnect(node(), transport, version, {
         clientId: id,
         clean: false,
       });
@@ -97,7 +86,7 @@ describe.each(transports)('sessions over %s', (transport) => {
       const publishes = got as IPublishPacket[];
       expect(publishes.map((p) => p.payload.toString())).toEqual(sent.map((s) => s.body));
       expect(publishes.map((p) => p.qos)).toEqual(sent.map((s) => s.qos));
-      const late = await sub.drainFor(200);
+      const late = await sub.takeFor(200);
       expect(late.filter((p) => p.cmd === 'publish')).toEqual([]);
       await Promise.all([sub.destroy(), pub.end()]);
     });
@@ -156,13 +145,12 @@ describe.each(transports)('sessions over %s', (transport) => {
     it('[MQTT-4.4.0-1] [MQTT-3.3.1-1] an unacknowledged QoS 1 message is re-sent with DUP=1 on reconnect', async () => {
       const id = unique('dup');
       const topic = `sess/${id}`;
-      const { raw: sub1, connack } = await rawConnect(node, transport, {
-        version,
+      const { raw: sub1, connack } = await rawConnect(node(), transport, version, {
         clientId: id,
         clean: false,
       });
       expect(connack.returnCode).toBe(0);
-      expect(await sub1.subscribe(topic, 1)).toEqual([1]);
+      expect((await sub1.subscribe([{ topic, qos: 1 }])).granted).toEqual([1]);
 
       const pub = await connect(unique('pub'));
       await pub.client.publishAsync(topic, 'ack-me-later', { qos: 1 });
@@ -171,8 +159,7 @@ describe.each(transports)('sessions over %s', (transport) => {
       expect(original.dup).toBe(false);
       await sub1.destroy(); // no PUBACK
 
-      const { raw: sub2, connack: connack2 } = await rawConnect(node, transport, {
-        version,
+      const { raw: sub2, connack: connack2 } = await rawConnect(node(), transport, version, {
         clientId: id,
         clean: false,
       });
@@ -192,18 +179,18 @@ describe.each(transports)('sessions over %s', (transport) => {
       expect(next.dup).toBe(false);
       sub2.send({ cmd: 'puback', messageId: next.messageId });
       sub2.send({ cmd: 'disconnect' });
-      await sub2.waitClosed();
+      expect(await sub2.waitClosed()).toBe(true);
 
-      const { raw: sub3 } = await rawConnect(node, transport, { version, clientId: id, clean: false });
-      expect(await sub3.drainFor(200)).toEqual([]);
+      const { raw: sub3 } = await rawConnect(node(), transport, version, { clientId: id, clean: false });
+      expect(await sub3.takeFor(200)).toEqual([]);
       await Promise.all([sub3.destroy(), pub.end()]);
     });
 
     it('[MQTT-4.4.0-1] [MQTT-4.3.3-1] an outbound QoS 2 exchange cut after PUBREC resumes with PUBREL, delivered once', async () => {
       const id = unique('qos2-out');
       const topic = `sess/${id}`;
-      const { raw: sub1 } = await rawConnect(node, transport, { version, clientId: id, clean: false });
-      expect(await sub1.subscribe(topic, 2)).toEqual([2]);
+      const { raw: sub1 } = await rawConnect(node(), transport, version, { clientId: id, clean: false });
+      expect((await sub1.subscribe([{ topic, qos: 2 }])).granted).toEqual([2]);
 
       const pub = await connect(unique('pub'));
       await pub.client.publishAsync(topic, 'exactly-once', { qos: 2 });
@@ -214,8 +201,7 @@ describe.each(transports)('sessions over %s', (transport) => {
       expect(pubrel.messageId).toBe(publish.messageId);
       await sub1.destroy(); // no PUBCOMP
 
-      const { raw: sub2, connack } = await rawConnect(node, transport, {
-        version,
+      const { raw: sub2, connack } = await rawConnect(node(), transport, version, {
         clientId: id,
         clean: false,
       });
@@ -230,13 +216,13 @@ describe.each(transports)('sessions over %s', (transport) => {
       const marker = await sub2.expect('publish');
       expect(marker.payload.toString()).toBe('marker');
       expect((await sub2.expect('pubrel')).messageId).toBe(marker.messageId);
-      expect(await sub2.drainFor(200)).toEqual([]);
+      expect(await sub2.takeFor(200)).toEqual([]);
       sub2.send({ cmd: 'disconnect' });
-      await sub2.waitClosed();
+      expect(await sub2.waitClosed()).toBe(true);
 
       // The exchange is finished: a further reconnect brings nothing back.
-      const { raw: sub3 } = await rawConnect(node, transport, { version, clientId: id, clean: false });
-      expect(await sub3.drainFor(200)).toEqual([]);
+      const { raw: sub3 } = await rawConnect(node(), transport, version, { clientId: id, clean: false });
+      expect(await sub3.takeFor(200)).toEqual([]);
       await Promise.all([sub3.destroy(), pub.end()]);
     });
 
@@ -256,12 +242,15 @@ describe.each(transports)('sessions over %s', (transport) => {
         dup: false,
         retain: false,
       } as const;
-      const { raw: p1 } = await rawConnect(node, transport, { version, clientId: id, clean: false });
+      const { raw: p1 } = await rawConnect(node(), transport, version, { clientId: id, clean: false });
       p1.send(publish);
       expect((await p1.expect('pubrec')).messageId).toBe(packetId);
       await p1.destroy(); // no PUBREL
 
-      const { raw: p2, connack } = await rawConnect(node, transport, { version, clientId: id, clean: false });
+      const { raw: p2, connack } = await rawConnect(node(), transport, version, {
+        clientId: id,
+        clean: false,
+      });
       expect(connack.sessionPresent).toBe(true);
       p2.send({ ...publish, dup: true });
       expect((await p2.expect('pubrec')).messageId).toBe(packetId);
@@ -322,18 +311,18 @@ describe.each(transports)('bounded offline queue over %s', (transport) => {
   it.each(protocolLevels)(
     '[MQTT-3.1.2-5] at MQTT $name the newest maxQueuedMessages (10) of 25 are kept; 15 counted as dropped',
     async ({ options }) => {
-      const url = urlFor(smallQueueNode, transport);
+      const url = urlFor(smallQueueNode(), transport);
       const id = unique('bounded');
       const topic = `sess/${id}`;
       const first = await connectClient(url, { ...options, clientId: id, clean: false });
       await first.client.subscribeAsync(topic, { qos: 1 });
       await first.end();
 
-      const before = smallQueueNode.status().counters.droppedQueueOverflow;
+      const before = smallQueueNode().status().counters.droppedQueueOverflow;
       const pub = await connectClient(url, { ...options, clientId: unique('pub') });
       for (let i = 0; i < 25; i++) await pub.client.publishAsync(topic, `n${i}`, { qos: 1 });
       await waitFor(
-        () => smallQueueNode.status().counters.droppedQueueOverflow - before === 15,
+        () => smallQueueNode().status().counters.droppedQueueOverflow - before === 15,
         3000,
         'droppedQueueOverflow to count 15',
       );
@@ -344,7 +333,7 @@ describe.each(transports)('bounded offline queue over %s', (transport) => {
       await sleep(200);
       const expected = Array.from({ length: 10 }, (_, i) => `n${i + 15}`);
       expect(payloads(again)).toEqual([...expected, 'live']);
-      expect(smallQueueNode.status().counters.droppedQueueOverflow - before).toBe(15);
+      expect(smallQueueNode().status().counters.droppedQueueOverflow - before).toBe(15);
       await Promise.all([again.end(), pub.end()]);
     },
   );
@@ -361,18 +350,18 @@ describe.each(crossings)('takeover from %s to %s', (from, to) => {
     async ({ options }) => {
       const id = unique('cross');
       const topic = `sess/${id}`;
-      const first = await connectClient(urlFor(node, from), { ...options, clientId: id, clean: false });
+      const first = await connectClient(urlFor(node(), from), { ...options, clientId: id, clean: false });
       let firstClosed = false;
       first.client.on('close', () => {
         firstClosed = true;
       });
       await first.client.subscribeAsync(topic, { qos: 1 });
 
-      const second = await connectClient(urlFor(node, to), { ...options, clientId: id, clean: false });
+      const second = await connectClient(urlFor(node(), to), { ...options, clientId: id, clean: false });
       expect(sessionPresent(second)).toBe(true);
       await waitFor(() => firstClosed, 3000, 'the first connection to be closed');
 
-      const pub = await connectClient(urlFor(node, from), { ...options, clientId: unique('pub') });
+      const pub = await connectClient(urlFor(node(), from), { ...options, clientId: unique('pub') });
       await pub.client.publishAsync(topic, 'moved', { qos: 1 });
       const [m] = await second.take(1);
       expect(m.payload.toString()).toBe('moved');

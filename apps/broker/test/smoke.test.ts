@@ -1,20 +1,16 @@
 import { connectClient } from '@edgemq/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { protocolLevels, startTestNode, type TestNode, transports, urlFor } from './helpers/test-node.js';
+import { describe, expect, it } from 'vitest';
+import { protocolLevels, transports, urlFor, useTestNode } from './helpers/test-node.js';
 
-let node: TestNode;
-beforeAll(async () => {
-  node = await startTestNode();
-});
-afterAll(() => node.stop());
+const node = useTestNode();
 
 describe.each(transports)('smoke over %s', (transport) => {
   it.each(protocolLevels)('publishes and receives at MQTT $name', async ({ options }) => {
-    const sub = await connectClient(urlFor(node, transport), {
+    const sub = await connectClient(urlFor(node(), transport), {
       ...options,
       clientId: `s-${transport}-${options.protocolVersion}`,
     });
-    const pub = await connectClient(urlFor(node, transport), {
+    const pub = await connectClient(urlFor(node(), transport), {
       ...options,
       clientId: `p-${transport}-${options.protocolVersion}`,
     });

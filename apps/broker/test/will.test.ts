@@ -3,15 +3,11 @@
 // error, keep-alive timeout), discarded after a clean DISCONNECT, and an invalid will topic
 // refuses the connection.
 import { connectClient, type ReceivedMessage, type TestClient, waitFor } from '@edgemq/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectBytes, openRaw, rawConnect } from './helpers/raw-client.js';
-import { protocolLevels, startTestNode, type TestNode, transports, urlFor } from './helpers/test-node.js';
+import { describe, expect, it } from 'vitest';
+import { connectBytes, RawClient, rawConnect } from './helpers/raw-client.js';
+import { protocolLevels, transports, urlFor, useTestNode } from './helpers/test-node.js';
 
-let node: TestNode;
-beforeAll(async () => {
-  node = await startTestNode();
-});
-afterAll(() => node.stop());
+const node = useTestNode();
 
 let counter = 0;
 
@@ -32,7 +28,7 @@ describe.each(transports)('will over %s', (transport) => {
     const v = options.protocolVersion;
     const uid = (tag: string) => `${tag}-${transport}-${v}-${++counter}`;
     const connect = (tag: string, extra = {}) =>
-      connectClient(urlFor(node, transport), { ...options, clientId: uid(tag), ...extra });
+      connectClient(urlFor(node(), transport), { ...options, clientId: uid(tag), ...extra });
 
     /** A subscriber at QoS 2 on `topic`, so a will arrives at the will's own QoS. */
     async function watch(topic: string): Promise<TestClient> {
@@ -88,12 +84,12 @@ describe.each(transports)('will over %s', (transport) => {
       const sub = await watch(topic);
       await sub.client.subscribeAsync(marker, { qos: 2 });
       const pub = await connect('pub');
-      const openBefore = node.status().connections;
+      const openBefore = node().status().connections;
       const willer = await connect('willer', {
         will: { topic, payload: Buffer.from('no'), qos: 1, retain: true },
       });
       await willer.end(); // sends DISCONNECT
-      await waitFor(() => node.status().connections === openBefore, 3000, 'the willer connection to end');
+      await waitFor(() => node().status().connections === openBefore, 3000, 'the willer connection to end');
       await pub.client.publishAsync(marker, 'end', { qos: 2 });
       expect(await before(sub, marker)).toEqual([]);
       // Nor was it retained.
@@ -106,7 +102,7 @@ describe.each(transports)('will over %s', (transport) => {
     it('[MQTT-3.1.2-8] the will is published when the server closes the connection for a protocol error', async () => {
       const topic = `will/${uid('error')}`;
       const sub = await watch(topic);
-      const { raw, connack } = await rawConnect(node, transport, v, {
+      const { raw, connack } = await rawConnect(node(), transport, v, {
         clientId: uid('raw'),
         will: { topic, payload: 'broke the rules', qos: 1 },
       });
@@ -123,7 +119,7 @@ describe.each(transports)('will over %s', (transport) => {
       const topic = `will/${uid('keepalive')}`;
       const sub = await watch(topic);
       const startedAtMs = Date.now();
-      const { raw, connack } = await rawConnect(node, transport, v, {
+      const { raw, connack } = await rawConnect(node(), transport, v, {
         clientId: uid('raw'),
         keepalive: 1,
         will: { topic, payload: 'timed out', qos: 1 },
@@ -140,7 +136,7 @@ describe.each(transports)('will over %s', (transport) => {
     it.each(['a/#', 'a/+', ''])(
       '[MQTT-4.7.0-1] [MQTT-4.7.3-1] an invalid will topic %j refuses the connection',
       async (willTopic) => {
-        const raw = await openRaw(node, transport, v);
+        const raw = await RawClient.open(node(), transport, v);
         raw.sendBytes(
           connectBytes({ clientId: uid('badwill'), level: v, will: { topic: willTopic, payload: 'x' } }),
         );

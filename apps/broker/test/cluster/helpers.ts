@@ -27,7 +27,7 @@ export interface ClusterNode {
   readonly tcpUrl: string;
   readonly wsUrl: string;
   readonly httpUrl: string;
-  /** The shape the raw-socket helpers (../helpers/raw-mqtt.ts) need: ports and urls. */
+  /** The shape the raw MQTT client (../helpers/raw-client.ts) needs: ports and urls. */
   readonly asTestNode: TestNode;
 }
 

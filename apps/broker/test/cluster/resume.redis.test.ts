@@ -9,7 +9,7 @@ import { sleep } from '@edgemq/testkit';
 import type { IClientOptions } from 'mqtt';
 import type { IPublishPacket, IPubrelPacket } from 'mqtt-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rawConnect } from '../helpers/raw-mqtt.js';
+import { rawConnect } from '../helpers/raw-client.js';
 import type { TransportName } from '../helpers/test-node.js';
 import {
   type Cluster,
@@ -287,22 +287,14 @@ describe.each(redisTopologies)('on Redis %s', (redis) => {
         const topic = `res/${id}`;
         const pub = await connectTo(C(), 'tcp', v4());
         try {
-          const first = await rawConnect(A().asTestNode, transport, {
-            version: 4,
-            clientId: id,
-            clean: false,
-          });
-          expect(await first.raw.subscribe(topic, 1)).toEqual([1]);
+          const first = await rawConnect(A().asTestNode, transport, 4, { clientId: id, clean: false });
+          expect((await first.raw.subscribe([{ topic, qos: 1 }])).granted).toEqual([1]);
           await pub.client.publishAsync(topic, 'unacked', { qos: 1 });
           const original = (await first.raw.expect('publish')) as IPublishPacket;
           expect([original.qos, original.dup, original.payload.toString()]).toEqual([1, false, 'unacked']);
           await first.raw.destroy(); // no PUBACK, no DISCONNECT
 
-          const second = await rawConnect(B().asTestNode, transport, {
-            version: 4,
-            clientId: id,
-            clean: false,
-          });
+          const second = await rawConnect(B().asTestNode, transport, 4, { clientId: id, clean: false });
           try {
             expect(second.connack.sessionPresent).toBe(true);
             const again = (await second.raw.expect('publish')) as IPublishPacket;
@@ -319,7 +311,7 @@ describe.each(redisTopologies)('on Redis %s', (redis) => {
             const next = (await second.raw.expect('publish')) as IPublishPacket;
             expect([next.dup, next.payload.toString()]).toEqual([false, 'next']);
             second.raw.send({ cmd: 'puback', messageId: next.messageId });
-            expect(await second.raw.drainFor(200)).toEqual([]);
+            expect(await second.raw.takeFor(200)).toEqual([]);
           } finally {
             await second.raw.destroy();
           }
@@ -333,12 +325,8 @@ describe.each(redisTopologies)('on Redis %s', (redis) => {
         const topic = `res/${id}`;
         const pub = await connectTo(C(), 'ws', v4());
         try {
-          const first = await rawConnect(A().asTestNode, transport, {
-            version: 4,
-            clientId: id,
-            clean: false,
-          });
-          await first.raw.subscribe(topic, 2);
+          const first = await rawConnect(A().asTestNode, transport, 4, { clientId: id, clean: false });
+          await first.raw.subscribe([{ topic, qos: 2 }]);
           await pub.client.publishAsync(topic, 'recd', { qos: 2 });
           await pub.client.publishAsync(topic, 'not-recd', { qos: 2 });
           const recd = (await first.raw.expect('publish')) as IPublishPacket;
@@ -348,14 +336,10 @@ describe.each(redisTopologies)('on Redis %s', (redis) => {
           await first.raw.expect('pubrel');
           await first.raw.destroy(); // no PUBCOMP for the first, no PUBREC for the second
 
-          const second = await rawConnect(B().asTestNode, transport, {
-            version: 4,
-            clientId: id,
-            clean: false,
-          });
+          const second = await rawConnect(B().asTestNode, transport, 4, { clientId: id, clean: false });
           try {
             expect(second.connack.sessionPresent).toBe(true);
-            const resent = await second.raw.drainFor(500);
+            const resent = await second.raw.takeFor(500);
             const pubrels = resent.filter((p) => p.cmd === 'pubrel');
             const publishes = resent.filter((p): p is IPublishPacket => p.cmd === 'publish');
             expect(pubrels.map((p) => p.messageId)).toEqual([recd.messageId]);
