@@ -1,9 +1,11 @@
 // Prometheus metrics on GET /metrics: process defaults plus the broker's own counters and
 // gauges, read at scrape time so the hot path only bumps plain numbers.
+
+import type { ProtocolServer } from '@edgemq/transport';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { NodeStatus } from './http-api.js';
 
-export function createMetrics(status: () => NodeStatus): Registry {
+export function createMetrics(status: () => NodeStatus, protocols: readonly ProtocolServer[]): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'edgemq_' });
   const counter = (name: string, help: string, key: string) =>
@@ -38,7 +40,28 @@ export function createMetrics(status: () => NodeStatus): Registry {
         this.set(read(status()));
       },
     });
-  gauge('edgemq_connections', 'Open MQTT connections', (s) => s.connections);
+  gauge('edgemq_connections', 'Open client connections, every protocol', (s) => s.connections);
+  new Gauge({
+    name: 'edgemq_protocol_connections',
+    help: 'Open client connections per protocol',
+    labelNames: ['protocol'],
+    registers: [registry],
+    collect() {
+      for (const p of protocols) this.set({ protocol: p.name }, p.connectionCount);
+    },
+  });
+  for (const p of protocols) {
+    for (const g of p.gauges()) {
+      new Gauge({
+        name: g.name,
+        help: g.help,
+        registers: [registry],
+        collect() {
+          this.set(g.read());
+        },
+      });
+    }
+  }
   gauge('edgemq_sessions', 'Sessions held by this node (connected and parked)', (s) => s.sessions);
   gauge('edgemq_subscriptions', 'Subscriptions in the local index', (s) => s.subscriptions);
   gauge('edgemq_ready', '1 when the backbone is reachable', (s) => (s.ready ? 1 : 0));

@@ -1,29 +1,27 @@
 // One EdgeMQ node: builds backbone, broker, protocol servers and listeners from config,
-// and takes them down again in order on stop().
+// and takes them down again in order on stop(). Protocols come from protocols.ts; this file
+// names none of them.
 
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { type Backbone, MemoryBackbone, RedisBackbone } from '@edgemq/backbone';
 import type { EdgeConfig } from '@edgemq/config';
 import { Broker, NodeWatch } from '@edgemq/core';
-import { MqttServer } from '@edgemq/mqtt';
-import { TcpServer, type TlsFiles, WsServer } from '@edgemq/transport';
+import { type Acceptor, type ProtocolServer, TcpServer, type TlsFiles, WsServer } from '@edgemq/transport';
 import { httpRoutes, type NodeStatus } from './http-api.js';
 import { createLogger, type Logger } from './logger.js';
+import { createProtocols } from './protocols.js';
 
-export interface NodePorts {
-  http: number;
-  mqtt: number;
-  wss?: number;
-  mqtts?: number;
-}
+/** Bound ports by listener: `http`, `wss` with TLS, and each protocol's TCP listeners (`mqtt`, `mqtts`…). */
+export type NodePorts = { http: number; wss?: number } & Record<string, number>;
 
 export interface EdgeNode {
   readonly nodeId: string;
-  /** Bound ports; wss and mqtts only with TLS listeners (tls.certFile). */
+  /** Bound ports; TLS listeners only with a certificate (tls.certFile). */
   readonly ports: NodePorts;
   readonly endpoints: string[];
   readonly broker: Broker;
+  readonly protocols: readonly ProtocolServer[];
   readonly logger: Logger;
   status(): NodeStatus;
   stop(): Promise<void>;
@@ -45,6 +43,7 @@ export async function startNode(config: EdgeConfig, logger?: Logger): Promise<Ed
     nodeId,
     maxQueuedMessages: config.mqtt.maxQueuedMessages,
     clustered: backbone.kind !== 'memory',
+    logger: log.child({ component: 'core' }),
   });
   await broker.start();
   const watch =
@@ -58,20 +57,25 @@ export async function startNode(config: EdgeConfig, logger?: Logger): Promise<Ed
           onError: (err) => log.warn({ err: String(err) }, 'liveness check failed'),
         });
   await watch?.start();
-  const mqtt = new MqttServer(broker, { nodeId, ...config.mqtt }, log);
+  const protocols = createProtocols(config, nodeId, broker, log);
+  /** Filled in once every listener is bound. */
+  let endpoints: string[] = [];
 
   const status = (): NodeStatus => ({
     nodeId,
     ports: ports(),
+    endpoints,
     ready: backbone.isReady(),
     backbone: backbone.kind,
-    connections: mqtt.connectionCount,
+    connections: protocols.reduce((n, p) => n + p.connectionCount, 0),
+    protocols: Object.fromEntries(protocols.map((p) => [p.name, { connections: p.connectionCount }])),
     sessions: broker.sessionCount,
     subscriptions: broker.subscriptionCount,
     counters: broker.counters.snapshot(),
   });
   const { certFile, keyFile, passphrase } = config.tls;
   const tlsFiles: TlsFiles | undefined = certFile && keyFile ? { certFile, keyFile, passphrase } : undefined;
+  const acceptors = Object.fromEntries(protocols.map((p) => [p.name, p.acceptor]));
   const wsListener = (port: number, tls?: TlsFiles) =>
     new WsServer({
       host: config.host,
@@ -79,38 +83,47 @@ export async function startNode(config: EdgeConfig, logger?: Logger): Promise<Ed
       maxPayloadBytes: config.http.maxPayloadBytes,
       idleTimeoutSec: config.http.idleTimeoutSec,
       maxBackpressureBytes: config.http.maxBackpressureBytes,
-      acceptors: { mqtt: mqtt.acceptor },
-      routes: httpRoutes(status),
-      tls,
-    });
-  const tcpListener = (port: number, tls?: TlsFiles) =>
-    new TcpServer({
-      host: config.host,
-      port,
-      maxBufferedBytes: config.mqtt.maxBufferedBytes,
-      acceptor: mqtt.acceptor,
+      acceptors,
+      routes: httpRoutes(status, protocols),
       tls,
     });
   // Certificates are checked here, before any port opens.
   const ws = wsListener(config.http.port);
-  const tcp = tcpListener(config.mqtt.port);
   const wss = tlsFiles ? wsListener(config.tls.wssPort, tlsFiles) : undefined;
-  const mqtts = tlsFiles ? tcpListener(config.tls.mqttsPort, tlsFiles) : undefined;
-  const listeners = [ws, tcp, wss, mqtts].filter((l) => l !== undefined);
+  const tcp = protocols.flatMap((protocol) =>
+    protocol.tcpListeners(tlsFiles !== undefined).map((spec) => ({
+      protocol,
+      spec,
+      server: tcpListener(
+        config.host,
+        spec.port,
+        spec.maxBufferedBytes,
+        protocol.acceptor,
+        spec.tls ? tlsFiles : undefined,
+      ),
+    })),
+  );
+  const listeners = [ws, ...(wss ? [wss] : []), ...tcp.map((t) => t.server)];
   for (const listener of listeners) await listener.listen();
-  const ports = (): NodePorts => ({
-    http: ws.port,
-    mqtt: tcp.port,
-    ...(wss ? { wss: wss.port } : {}),
-    ...(mqtts ? { mqtts: mqtts.port } : {}),
-  });
+  const ports = (): NodePorts => {
+    const bound: NodePorts = { http: ws.port };
+    for (const { spec, server } of tcp) bound[spec.name] = server.port;
+    if (wss) bound.wss = wss.port;
+    return bound;
+  };
 
   const shown = config.host.includes(':') ? `[${config.host}]` : config.host;
-  const endpoints = [
-    `ws://${shown}:${ws.port}/mqtt`,
-    `mqtt://${shown}:${tcp.port}`,
-    ...(wss ? [`wss://${shown}:${wss.port}/mqtt`] : []),
-    ...(mqtts ? [`mqtts://${shown}:${mqtts.port}`] : []),
+  endpoints = [
+    ...protocols.flatMap((p) => [
+      `ws://${shown}:${ws.port}${p.webSocketPath}`,
+      ...tcp
+        .filter((t) => t.protocol === p && !t.spec.tls)
+        .map((t) => `${t.spec.scheme}://${shown}:${t.server.port}`),
+      ...(wss ? [`wss://${shown}:${wss.port}${p.webSocketPath}`] : []),
+      ...tcp
+        .filter((t) => t.protocol === p && t.spec.tls)
+        .map((t) => `${t.spec.scheme}://${shown}:${t.server.port}`),
+    ]),
     `http://${shown}:${ws.port}/`,
   ];
   log.info({ ports: ports(), endpoints }, `EdgeMQ listening: ${endpoints.join('  ')}`);
@@ -119,7 +132,7 @@ export async function startNode(config: EdgeConfig, logger?: Logger): Promise<Ed
   const stop = () => {
     stopping ??= (async () => {
       for (const listener of listeners) listener.stopListening();
-      const drained = mqtt.closeAll();
+      const drained = Promise.all(protocols.map((p) => p.closeAll()));
       const timeout = new Promise((resolve) => setTimeout(resolve, config.shutdownTimeoutMs).unref());
       await Promise.race([drained, timeout]);
       for (const listener of listeners) listener.closeAll();
@@ -131,5 +144,15 @@ export async function startNode(config: EdgeConfig, logger?: Logger): Promise<Ed
     return stopping;
   };
 
-  return { nodeId, ports: ports(), endpoints, broker, logger: log, status, stop };
+  return { nodeId, ports: ports(), endpoints, broker, protocols, logger: log, status, stop };
+}
+
+function tcpListener(
+  host: string,
+  port: number,
+  maxBufferedBytes: number,
+  acceptor: Acceptor,
+  tls?: TlsFiles,
+) {
+  return new TcpServer({ host, port, maxBufferedBytes, acceptor, tls });
 }

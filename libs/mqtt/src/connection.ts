@@ -5,6 +5,7 @@
 // OpenMqttClient it makes then.
 import type { Broker, Counters, Delivery, DeliveryTarget, Message, OpenSessionResult } from '@edgemq/core';
 import type { ByteConnection, ConnectionHandler } from '@edgemq/transport';
+import { type WheelTimer, wheel } from '@edgemq/transport';
 import { dispatch } from './dispatch.js';
 import { MqttError, protocolError } from './errors.js';
 import { Framer } from './framer.js';
@@ -28,7 +29,6 @@ import type { MqttProtocolState } from './protocol-state.js';
 import { ReasonCode } from './reason-codes.js';
 import { sendConnack, sendDisconnect, sendPublish, sendPubrel } from './send.js';
 import { outboundOf } from './subscription-data.js';
-import { type WheelTimer, wheel } from './timer-wheel.js';
 import type { OutboundAliases } from './topic-aliases.js';
 
 const CONNECT_TYPE = 1;

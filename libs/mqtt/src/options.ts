@@ -2,6 +2,12 @@
 
 export interface MqttOptions {
   nodeId: string;
+  /** MQTT over TCP (0 = any free port). */
+  port: number;
+  /** MQTT over TLS, when the node has a certificate (0 = any free port). */
+  tlsPort: number;
+  /** Bytes buffered per TCP connection before write() reports full. */
+  maxBufferedBytes: number;
   maxPacketBytes: number;
   /** 0 = no cap. */
   maxKeepAliveSec: number;

@@ -1,13 +1,16 @@
-// The MQTT protocol as a transport sees it: an Acceptor that makes an MqttConnection per
-// byte connection, and a registry of live connections for graceful shutdown.
+// The MQTT protocol as the node sees it (a ProtocolServer): the listeners it wants, an
+// Acceptor that makes an MqttConnection per byte connection from WebSocket or TCP, and a
+// registry of live connections for gauges and graceful shutdown.
 import type { Broker } from '@edgemq/core';
-import type { Acceptor } from '@edgemq/transport';
+import type { Acceptor, ProtocolGauge, ProtocolServer, TcpListenerSpec } from '@edgemq/transport';
 import { type ConnectionLogger, MqttConnection } from './connection.js';
 import type { MqttOptions } from './options.js';
 import { ReasonCode } from './reason-codes.js';
 import { sendDisconnect } from './send.js';
 
-export class MqttServer {
+export class MqttServer implements ProtocolServer {
+  readonly name = 'mqtt';
+  readonly webSocketPath = '/mqtt';
   private readonly connections = new Set<MqttConnection>();
 
   constructor(
@@ -18,6 +21,18 @@ export class MqttServer {
 
   get connectionCount(): number {
     return this.connections.size;
+  }
+
+  tcpListeners(withTls: boolean): TcpListenerSpec[] {
+    const { port, tlsPort, maxBufferedBytes } = this.options;
+    const plain = { name: 'mqtt', scheme: 'mqtt', port, tls: false, maxBufferedBytes };
+    return withTls
+      ? [plain, { name: 'mqtts', scheme: 'mqtts', port: tlsPort, tls: true, maxBufferedBytes }]
+      : [plain];
+  }
+
+  gauges(): ProtocolGauge[] {
+    return [];
   }
 
   private readonly ended = (conn: MqttConnection) => {

@@ -1,4 +1,4 @@
-// Coarse timers for many connections (CONNECT timeout, keep-alive): one interval and
+// Coarse timers for many connections (CONNECT timeout, keep-alive, heartbeats): one interval and
 // a bucket per 100 ms tick instead of a Node Timeout per connection, which costs some
 // 200 bytes each. Deadlines are rounded up to the next tick, so a timer fires up to one
 // tick late, never early. A bucket is a Set: cancelling or re-scheduling takes the timer
