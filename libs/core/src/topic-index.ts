@@ -7,14 +7,19 @@
 // a match therefore depends on the topic's depth and the number of matching filters, not on
 // the number of unrelated subscriptions.
 //
-// In front of the trie sits a bounded cache from topic to result. Every add/remove bumps a
-// generation counter; the next match sees the cache is from an older generation and drops
-// it, so a burst of subscribes costs nothing extra. When full, the oldest entry goes (FIFO).
-// Results are frozen arrays: the cached ones are shared between callers.
+// In front of the trie sits a bounded cache from topic to result (`match-cache.ts`). An
+// add or remove patches only the cached topics its filter matches, as nats does, so
+// subscribers coming and going on other filters leave the cache warm. When full, the
+// oldest entry goes (FIFO). Results are frozen arrays: the cached ones are shared between
+// callers, and a patch makes a new array rather than change one a caller may hold.
 //
 // Filters are stored literally: a `$share/{group}/{filter}` subscription should be added
-// under its inner filter (see `parseSharedFilter`), with the group in the value.
+// under its inner filter (see `parseSharedFilter`), with the group in the value. The
+// group is then one value: a member joining or leaving an existing group changes the
+// group object, not the index, and cached results hold the group itself, so they need no
+// patch; creating a group or removing its last member is an add or remove like any other.
 
+import { MatchCache } from './match-cache.js';
 import { validateTopicFilter } from './topic.js';
 
 export interface TopicIndexOptions {
@@ -69,11 +74,8 @@ const EMPTY: readonly never[] = Object.freeze([]);
 
 export class TopicIndex<T> {
   private readonly root = new TrieNode<T>();
-  private readonly cacheSize: number;
-  private readonly cache = new Map<string, readonly T[]>();
-  /** Bumped on every change; the cache holds results of `cacheGeneration` only. */
-  private generation = 0;
-  private cacheGeneration = 0;
+  /** Undefined when the cache is off (cacheSize 0). */
+  private readonly cache: MatchCache<T> | undefined;
   private pairs = 0;
 
   constructor(options: TopicIndexOptions = {}) {
@@ -81,7 +83,7 @@ export class TopicIndex<T> {
     if (!Number.isInteger(cacheSize) || cacheSize < 0) {
       throw new RangeError(`TopicIndex cacheSize must be a non-negative integer, got ${cacheSize}`);
     }
-    this.cacheSize = cacheSize;
+    this.cache = cacheSize > 0 ? new MatchCache<T>(cacheSize) : undefined;
   }
 
   /** Number of (filter, value) pairs. */
@@ -91,7 +93,16 @@ export class TopicIndex<T> {
 
   /** Number of topics whose result is cached now (for tests and metrics). */
   get cachedTopics(): number {
-    return this.cacheGeneration === this.generation ? this.cache.size : 0;
+    return this.cache?.size ?? 0;
+  }
+
+  /** Matches answered from the cache, and matches that walked the trie (for tests and metrics). */
+  get cacheHits(): number {
+    return this.cache?.hits ?? 0;
+  }
+
+  get cacheMisses(): number {
+    return this.cache?.misses ?? 0;
   }
 
   /**
@@ -105,7 +116,7 @@ export class TopicIndex<T> {
     if (node.values.has(value)) return false;
     node.values.add(value);
     this.pairs++;
-    this.generation++;
+    this.cache?.added(filter, value);
     return true;
   }
 
@@ -121,7 +132,7 @@ export class TopicIndex<T> {
     }
     if (!node.values.delete(value)) return false;
     this.pairs--;
-    this.generation++;
+    this.cache?.removed(filter, value);
     // path[i + 1] is the child of path[i] under levels[i].
     for (let i = levels.length - 1; i >= 0 && path[i + 1].isEmpty(); i--) {
       path[i].deleteChild(levels[i]);
@@ -141,23 +152,18 @@ export class TopicIndex<T> {
   /**
    * Every value whose filter matches `topic` (a valid topic name), each (filter, value) pair
    * once; a value added under two matching filters appears twice. Filters starting with a
-   * wildcard do not match topics starting with `$` [MQTT-4.7.2-1]. The result is frozen and
-   * may be shared with other callers: do not mutate it, copy it.
+   * wildcard do not match topics starting with `$` [MQTT-4.7.2-1]. The order of the values
+   * is unspecified (a cached result patched by an add has the new value last). The result
+   * is frozen and may be shared with other callers: do not mutate it, copy it. A later add
+   * or remove never changes a result already returned.
    */
   match(topic: string): readonly T[] {
-    if (this.cacheSize === 0) return this.walk(topic);
-    if (this.cacheGeneration !== this.generation) {
-      this.cache.clear();
-      this.cacheGeneration = this.generation;
-    }
-    const cached = this.cache.get(topic);
+    const cache = this.cache;
+    if (cache === undefined) return this.walk(topic);
+    const cached = cache.get(topic);
     if (cached !== undefined) return cached;
     const result = this.walk(topic);
-    if (this.cache.size >= this.cacheSize) {
-      // Map iterates in insertion order: the first key is the oldest entry.
-      this.cache.delete(this.cache.keys().next().value as string);
-    }
-    this.cache.set(topic, result);
+    cache.set(topic, result);
     return result;
   }
 

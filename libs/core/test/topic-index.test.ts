@@ -1,6 +1,9 @@
 // The subscription index: one test body run against the cached and uncached variants
-// (as nats `sublist_test.go` does), plus a randomized comparison against `topicMatches`.
+// (as nats `sublist_test.go` does), plus a randomized comparison against `topicMatches`,
+// and the match cache being patched, not cleared, by subscribes and unsubscribes.
 import { describe, expect, it } from 'vitest';
+import { defaultSubscriptionOptions, type IndexEntry, isSharedGroup, Session } from '../src/session.js';
+import { SubscriptionIndex } from '../src/subscription-index.js';
 import { topicMatches, validateTopicFilter } from '../src/topic.js';
 import { TopicIndex } from '../src/topic-index.js';
 
@@ -138,13 +141,61 @@ describe.each([
     expect(Object.isFrozen(index.match('nothing/here'))).toBe(true);
   });
 
-  it('keeps the cache bounded', () => {
+  it('keeps the cache bounded, and patched rather than emptied by an add', () => {
     const index = make<number>();
     index.add('t/+', 1);
     for (let i = 0; i < 3000; i++) expect(index.match(`t/${i}`)).toEqual([1]);
     expect(index.cachedTopics).toBe(Math.min(cacheSize, 3000));
-    index.add('t/0', 2);
-    expect(index.cachedTopics).toBe(0);
+    index.add('t/2999', 2);
+    expect(index.cachedTopics).toBe(Math.min(cacheSize, 3000));
+    expect(sorted(index.match('t/2999'))).toEqual([1, 2]);
+    expect(index.match('t/2998')).toEqual([1]);
+  });
+
+  it('keeps a shared group as one entry: members join and leave without a new match result', () => {
+    const index = new SubscriptionIndex(cacheSize);
+    const [s1, s2, s3] = ['c1', 'c2', 'c3'].map((id) => new Session(id));
+    const options = defaultSubscriptionOptions(1);
+    const groupsOf = (topic: string) => index.match(topic).filter(isSharedGroup);
+    const plain = index.add(s3, 'a/b', options).sub;
+    expect(index.match('a/b')).toEqual([plain]);
+
+    const first = index.add(s1, '$share/g/a/+', options);
+    expect(first.newGroup).toBeDefined();
+    const [group] = groupsOf('a/b');
+    expect(group.members).toEqual([first.sub]);
+    expect(index.match('a/b')).toHaveLength(2);
+
+    // A second member joins the existing group: still one entry, now with two members.
+    // Joining and leaving change the group, not the index: the cached result stays as it is.
+    const trie = (index as unknown as { trie: TopicIndex<IndexEntry> }).trie;
+    const cachedResult = index.match('a/b');
+    const misses = trie.cacheMisses;
+    const second = index.add(s2, '$share/g/a/+', options);
+    expect(second.newGroup).toBeUndefined();
+    expect(index.match('a/b')).toHaveLength(2);
+    expect(groupsOf('a/b')).toEqual([group]);
+    expect(group.members).toEqual([first.sub, second.sub]);
+
+    // A member leaves, the group stays; the last leaves, the group goes.
+    expect(index.remove(first.sub)).toBeUndefined();
+    expect(groupsOf('a/b')).toEqual([group]);
+    expect(group.members).toEqual([second.sub]);
+    if (cacheSize > 0) expect(index.match('a/b')).toBe(cachedResult);
+    expect(trie.cacheMisses).toBe(misses);
+    expect(index.remove(second.sub)).toBe(group.key);
+    expect(index.match('a/b')).toEqual([plain]);
+
+    // Re-created: a new group object, which the result must hold instead of the old one.
+    const again = index.add(s1, '$share/g/a/+', options);
+    expect(again.newGroup).toBe(group.key);
+    const [regrouped] = groupsOf('a/b');
+    expect(regrouped).not.toBe(group);
+    expect(regrouped.members).toEqual([again.sub]);
+    expect(index.match('a/b')).toHaveLength(2);
+    index.remove(plain);
+    expect(index.match('a/b')).toEqual([regrouped]);
+    expect(index.match('a/b/c')).toEqual([]);
   });
 
   it('rejects invalid filters on add', () => {
@@ -266,5 +317,184 @@ describe('TopicIndex options', () => {
   it('rejects a negative or fractional cacheSize', () => {
     expect(() => new TopicIndex({ cacheSize: -1 })).toThrow(RangeError);
     expect(() => new TopicIndex({ cacheSize: 1.5 })).toThrow(RangeError);
+  });
+});
+
+/** Random filters and topics over a few words, so that they often overlap. */
+function randomTopics(rand: () => number) {
+  const pick = <V>(xs: readonly V[]): V => xs[Math.floor(rand() * xs.length)];
+  const words = ['a', 'b', 'c', ''];
+  const topic = () => {
+    const levels = Array.from({ length: 1 + Math.floor(rand() * 4) }, () => pick(words));
+    if (rand() < 0.1) levels[0] = '$SYS';
+    return levels.join('/') || 'a';
+  };
+  const filter = () => {
+    const depth = 1 + Math.floor(rand() * 4);
+    const levels = Array.from({ length: depth }, () => (rand() < 0.3 ? '+' : pick(words)));
+    if (rand() < 0.25) levels[depth - 1] = '#';
+    if (rand() < 0.1) levels[0] = '$SYS';
+    return levels.join('/') || 'a';
+  };
+  return { pick, topic, filter };
+}
+
+describe('TopicIndex match cache', () => {
+  const numeric = (values: readonly number[]) => [...values].sort((x, y) => x - y);
+
+  it.each([
+    ['1024 entries', 1024],
+    ['16 entries (evicting)', 16],
+  ])(
+    'matches what an uncached index matches over random subscribes, unsubscribes and matches (%s)',
+    (_name, cacheSize) => {
+      const rand = prng(0xc4c4e + cacheSize);
+      const { pick, topic, filter } = randomTopics(rand);
+      const cached = new TopicIndex<number>({ cacheSize });
+      const uncached = new TopicIndex<number>({ cacheSize: 0 });
+      const topics = Array.from({ length: 60 }, topic);
+      const pairs: { filter: string; value: number }[] = [];
+      /** Results handed out earlier, with a copy of what they held: a patch must not change them. */
+      const handedOut: { result: readonly number[]; copy: number[] }[] = [];
+      let changes = 0;
+      let hitsAfterChange = 0;
+
+      for (let step = 0; step < 6000; step++) {
+        const r = rand();
+        if (r < 0.25 && pairs.length < 150) {
+          // Values repeat, so one value sits under several filters, some of them matching the same topic.
+          const pair = { filter: filter(), value: Math.floor(rand() * 40) };
+          const added = cached.add(pair.filter, pair.value);
+          expect(uncached.add(pair.filter, pair.value)).toBe(added);
+          if (added) pairs.push(pair);
+          changes++;
+        } else if (r < 0.4 && pairs.length > 0) {
+          const at = Math.floor(rand() * pairs.length);
+          const { filter: f, value } = pairs[at];
+          expect(cached.remove(f, value)).toBe(true);
+          expect(uncached.remove(f, value)).toBe(true);
+          pairs.splice(at, 1);
+          changes++;
+        } else if (r < 0.42) {
+          // A pair that is not there: a remove that changes nothing must patch nothing.
+          expect(cached.remove(filter(), 1000)).toBe(false);
+          expect(uncached.remove(filter(), 1000)).toBe(false);
+        } else {
+          const t = pick(topics);
+          const hits = cached.cacheHits;
+          const result = cached.match(t);
+          if (changes > 0 && cached.cacheHits > hits) hitsAfterChange++;
+          changes = 0;
+          expect(Object.isFrozen(result)).toBe(true);
+          expect(numeric(result), `${t} at step ${step}`).toEqual(numeric(uncached.match(t)));
+          if (rand() < 0.05) handedOut.push({ result, copy: [...result] });
+        }
+        expect(cached.size).toBe(uncached.size);
+        expect(cached.cachedTopics).toBeLessThanOrEqual(cacheSize);
+      }
+      for (const t of topics) expect(numeric(cached.match(t)), t).toEqual(numeric(uncached.match(t)));
+      for (const { result, copy } of handedOut) expect(result).toEqual(copy);
+      // The sequence is not trivial: many matches were answered from a cache that had just been patched.
+      expect(hitsAfterChange).toBeGreaterThan(200);
+      expect(pairs.length).toBeGreaterThan(50);
+    },
+  );
+
+  it('an unrelated subscribe or unsubscribe leaves a cached result in place (a cache hit, the same array)', () => {
+    const index = new TopicIndex<string>();
+    index.add('a/b', 'ab');
+    index.add('a/+', 'a-any');
+    const first = index.match('a/b');
+    const nothing = index.match('q/r');
+    expect(index.cacheMisses).toBe(2);
+    expect(index.cachedTopics).toBe(2);
+
+    // Churn on filters matching neither topic: literal and wildcard, add then remove.
+    const unrelated = ['x/y', 'x/+', 'x/#', '+/c', 'a/b/c', 'a/+/', 'a/b/+', '$SYS/#', '+/+/+'];
+    for (const f of unrelated) {
+      expect(topicMatches(f, 'a/b') || topicMatches(f, 'q/r'), f).toBe(false);
+      expect(index.add(f, 'churn')).toBe(true);
+      expect(index.match('a/b')).toBe(first);
+      expect(index.remove(f, 'churn')).toBe(true);
+      expect(index.match('a/b')).toBe(first);
+      expect(index.match('q/r')).toBe(nothing);
+    }
+    // With the cache cleared on every change, each of these would have walked the trie again.
+    expect(index.cacheMisses).toBe(2);
+    expect(index.cacheHits).toBe(3 * unrelated.length);
+    expect(index.cachedTopics).toBe(2);
+    expect(first).toEqual(['ab', 'a-any']);
+  });
+
+  it('a matching subscribe or unsubscribe patches the cached result with a new array', () => {
+    const index = new TopicIndex<string>();
+    index.add('a/b', 'ab');
+    const before = index.match('a/b');
+    const empty = index.match('c/d');
+    index.add('a/#', 'a-all');
+    index.add('+/d', 'any-d');
+    const misses = index.cacheMisses;
+    const added = index.match('a/b');
+    expect(sorted(added)).toEqual(['a-all', 'ab']);
+    expect(index.match('c/d')).toEqual(['any-d']);
+    expect(index.cacheMisses).toBe(misses); // answered from the patched entries
+    expect(before).toEqual(['ab']); // the array handed out earlier is untouched
+    expect(empty).toEqual([]);
+    expect(Object.isFrozen(added)).toBe(true);
+
+    index.remove('a/b', 'ab');
+    index.remove('+/d', 'any-d');
+    expect(index.match('a/b')).toEqual(['a-all']);
+    expect(index.match('c/d')).toEqual([]);
+    expect(index.cacheMisses).toBe(misses);
+    expect(sorted(added)).toEqual(['a-all', 'ab']);
+  });
+
+  it('removes one occurrence of a value that two matching filters hold', () => {
+    const index = new TopicIndex<string>();
+    index.add('a/+', 'v');
+    index.add('a/#', 'v');
+    index.add('a/b', 'w');
+    expect(sorted(index.match('a/b'))).toEqual(['v', 'v', 'w']);
+    index.remove('a/#', 'v');
+    expect(sorted(index.match('a/b'))).toEqual(['v', 'w']);
+    index.add('+/b', 'v');
+    expect(sorted(index.match('a/b'))).toEqual(['v', 'v', 'w']);
+    index.remove('a/+', 'v');
+    index.remove('+/b', 'v');
+    expect(index.match('a/b')).toEqual(['w']);
+    expect(index.cacheMisses).toBe(1);
+  });
+
+  it('keeps $ topics out of patches by wildcard-first filters [MQTT-4.7.2-1]', () => {
+    const index = new TopicIndex<string>();
+    expect(index.match('$SYS/x')).toEqual([]);
+    index.add('#', 'all');
+    index.add('+/x', 'plus-x');
+    expect(index.match('$SYS/x')).toEqual([]);
+    index.add('$SYS/+', 'sys');
+    expect(index.match('$SYS/x')).toEqual(['sys']);
+    expect(index.cacheMisses).toBe(1);
+  });
+
+  it('clears instead of patching during a long burst of wildcard changes with no match between', () => {
+    const index = new TopicIndex<number>();
+    for (let i = 0; i < 100; i++) index.match(`t/${i}`);
+    expect(index.cachedTopics).toBe(100);
+    // Steady churn, a match between changes: always patched, never cleared.
+    for (let i = 0; i < 200; i++) {
+      index.add(`u/${i}/+`, i);
+      index.match('t/0');
+    }
+    expect(index.cachedTopics).toBe(100);
+    // Literal filters cost one lookup each, so they never count towards a burst.
+    for (let i = 0; i < 1000; i++) index.add(`v/${i}`, i);
+    expect(index.cachedTopics).toBe(100);
+    // A burst (a client subscribing many wildcard filters at once): the cache goes, and the
+    // rest of the burst costs no scans; matches afterwards walk and are right.
+    for (let i = 0; i < 1000; i++) index.add(`w/${i}/#`, i);
+    expect(index.cachedTopics).toBe(0);
+    expect(index.match('w/7/x')).toEqual([7]);
+    expect(index.match('t/0')).toEqual([]);
   });
 });
