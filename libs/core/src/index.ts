@@ -1,5 +1,6 @@
 export * from '@edgemq/model';
 export * from './broker.js';
+export * from './core-logger.js';
 export * from './counters.js';
 export * from './node-watch.js';
 export * from './retained-index.js';

@@ -5,7 +5,8 @@ export class KeyedLock {
 
   async run<T>(key: string, work: () => Promise<T>): Promise<T> {
     const previous = this.tails.get(key) ?? Promise.resolve();
-    const current = previous.catch(() => undefined).then(work);
+    // The next holder runs however the previous one ended: its failure went to its caller.
+    const current = previous.then(work, work);
     this.tails.set(key, current);
     try {
       return await current;

@@ -1,7 +1,7 @@
 // Cluster liveness: this node heartbeats, and watches for nodes that stopped. The one
 // survivor that wins the claim on a silent node takes care of its clients (wills, clean
 // sessions freed, persistent sessions adopted). Every step backs off on errors and runs
-// on a timer, never in a busy loop.
+// on a timer, never in a busy loop; every error goes to `onError` (the node logs it).
 import type { Backbone } from '@edgemq/backbone';
 import type { Broker } from './broker.js';
 
@@ -10,7 +10,8 @@ export interface NodeWatchOptions {
   /** A node silent for this long is dead. */
   deadAfterMs: number;
   onAdopted?: (deadNodeId: string, sessions: number) => void;
-  onError?: (error: unknown) => void;
+  /** A heartbeat, a dead-node check or an adoption failed; retried at the next beat. */
+  onError: (error: unknown) => void;
 }
 
 export class NodeWatch {
@@ -40,7 +41,7 @@ export class NodeWatch {
       this.tick().then(
         () => this.schedule(),
         (error) => {
-          this.options.onError?.(error);
+          this.options.onError(error);
           this.schedule();
         },
       );

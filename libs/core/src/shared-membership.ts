@@ -4,28 +4,50 @@
 // as soon as a change is announced (and every second, in case an announcement was missed),
 // and pick the same node per message by hashing the message's cluster-wide name (origin
 // node + sequence), which spreads messages evenly. On one node (memory
-// backbone) every group is delivered locally.
+// backbone) every group is delivered locally. A failed re-read keeps the view it had and
+// is retried with the next second's.
 import type { Backbone } from '@edgemq/backbone';
 import type { Message } from '@edgemq/model';
+import type { CoreLogger } from './core-logger.js';
 
 const REFRESH_MS = 1000;
 
 export class SharedMembership {
   private readonly views = new Map<string, readonly string[]>();
   private timer?: NodeJS.Timeout;
+  /** The periodic re-read is failing (logged once until it succeeds again). */
+  private failing = false;
 
   constructor(
     private readonly backbone: Backbone,
     private readonly clustered: boolean,
+    private readonly log: CoreLogger,
   ) {}
 
   start(): void {
     if (!this.clustered) return;
     this.backbone.shared.onChange((key) => {
-      if (this.views.has(key)) this.refresh(key).catch(() => undefined);
+      if (!this.views.has(key)) return;
+      this.refresh(key).catch((error: unknown) => {
+        this.log.warn(
+          { filter: sharedFilterOf(key), err: error },
+          'shared group change not read: the group view is retried within a second',
+        );
+      });
     });
     this.timer = setInterval(() => {
-      this.refreshAll().catch(() => undefined);
+      this.refreshAll().then(
+        () => {
+          if (!this.failing) return;
+          this.failing = false;
+          this.log.info({}, 'shared group views re-read again');
+        },
+        (error: unknown) => {
+          if (this.failing) return;
+          this.failing = true;
+          this.log.warn({ err: error }, 'shared group views not re-read: retrying every second');
+        },
+      );
     }, REFRESH_MS);
     this.timer.unref();
   }
@@ -69,6 +91,11 @@ export class SharedMembership {
     const self = this.backbone.nodeId;
     this.views.set(key, nodes.includes(self) ? nodes : [...nodes, self].sort());
   }
+}
+
+/** A group key as the `$share/{group}/{filter}` a client wrote, for logs. */
+export function sharedFilterOf(key: string): string {
+  return `$share/${key.replace('\u0000', '/')}`;
 }
 
 /** FNV-1a, 32 bit: the same number on every node for the same string. */

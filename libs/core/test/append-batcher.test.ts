@@ -1,6 +1,7 @@
 import type { Message } from '@edgemq/core';
 import { describe, expect, it } from 'vitest';
 import { AppendBatcher } from '../src/append-batcher.js';
+import { silentLogger } from '../src/core-logger.js';
 
 const msg = (topic: string): Message => ({
   topic,
@@ -16,7 +17,7 @@ describe('AppendBatcher', () => {
     const batches: string[][] = [];
     const batcher = new AppendBatcher(async (messages) => {
       batches.push(messages.map((m) => m.topic));
-    });
+    }, silentLogger);
     batcher.push(msg('a'));
     const stored = batcher.add(msg('b'));
     batcher.push(msg('c'));
@@ -28,7 +29,7 @@ describe('AppendBatcher', () => {
 
   it('resolves a waiter only once its batch is stored, and rejects it when the append fails', async () => {
     let finish!: () => void;
-    const batcher = new AppendBatcher(() => new Promise<void>((resolve) => (finish = resolve)));
+    const batcher = new AppendBatcher(() => new Promise<void>((resolve) => (finish = resolve)), silentLogger);
     let done = false;
     const stored = batcher.add(msg('a')).then(() => (done = true));
     await new Promise((r) => setImmediate(r));
@@ -38,14 +39,14 @@ describe('AppendBatcher', () => {
     expect(done).toBe(true);
     const failing = new AppendBatcher(async () => {
       throw new Error('store down');
-    });
+    }, silentLogger);
     await expect(failing.add(msg('x'))).rejects.toThrow('store down');
   });
 
   it('swallows the failure of a batch nobody waits for', async () => {
     const failing = new AppendBatcher(async () => {
       throw new Error('store down');
-    });
+    }, silentLogger);
     const unhandled: unknown[] = [];
     const listener = (reason: unknown) => unhandled.push(reason);
     process.on('unhandledRejection', listener);

@@ -2,6 +2,7 @@ import { MemoryBackbone } from '@edgemq/backbone';
 import type { Message } from '@edgemq/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Broker } from '../src/broker.js';
+import { silentLogger } from '../src/core-logger.js';
 import { type Delivery, type DeliveryTarget, defaultSubscriptionOptions } from '../src/session.js';
 
 class Collector implements DeliveryTarget {
@@ -29,7 +30,7 @@ let broker: Broker;
 async function newBroker(maxQueuedMessages = 1000) {
   const backbone = new MemoryBackbone({ nodeId: 'n1' });
   await backbone.start();
-  broker = new Broker(backbone, { nodeId: 'n1', maxQueuedMessages });
+  broker = new Broker(backbone, { nodeId: 'n1', maxQueuedMessages, logger: silentLogger });
   await broker.start();
   return broker;
 }

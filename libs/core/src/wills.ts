@@ -1,12 +1,28 @@
-// MQTT 5 will delay: a will waits after its connection ended, is cancelled when the
-// client resumes the session in time, and is published when the delay passes or the
-// session ends, whichever comes first [MQTT-3.1.3-9].
+// Wills: a will is published when its connection ends without DISCONNECT, at once or,
+// with an MQTT 5 will delay, when the delay passes unless the client resumes the session
+// in time, and at the latest when the session ends [MQTT-3.1.3-9]. Nobody waits for a
+// will's publish, so one the backbone does not store is logged here.
 import type { Message } from '@edgemq/model';
+import type { CoreLogger } from './core-logger.js';
 
-export class DelayedWills {
+export class Wills {
   private readonly pending = new Map<string, { timer: NodeJS.Timeout; message: Message }>();
 
-  constructor(private readonly publish: (message: Message) => void) {}
+  constructor(
+    private readonly publish: (message: Message) => Promise<unknown>,
+    private readonly log: CoreLogger,
+    private readonly now: () => number,
+  ) {}
+
+  /** Publishes `will` now: its message expiry counts from here, not from CONNECT. */
+  publishNow(will: Message): void {
+    this.publish({ ...will, createdAtMs: this.now() }).catch((error: unknown) => {
+      this.log.warn(
+        { clientId: will.origin.clientId, topic: will.topic, err: error },
+        'will not published: the backbone did not store it',
+      );
+    });
+  }
 
   schedule(clientId: string, message: Message, delayMs: number): void {
     this.fire(clientId);
@@ -29,7 +45,7 @@ export class DelayedWills {
     if (!entry) return;
     clearTimeout(entry.timer);
     this.pending.delete(clientId);
-    this.publish({ ...entry.message, createdAtMs: Date.now() });
+    this.publishNow(entry.message);
   }
 
   get size(): number {
