@@ -9,6 +9,7 @@ export default defineConfig({
     alias: {
       '@edgemq/config': lib('config'),
       '@edgemq/model': lib('model'),
+      '@edgemq/access': lib('access'),
       '@edgemq/core': lib('core'),
       '@edgemq/backbone': lib('backbone'),
       '@edgemq/transport': lib('transport'),

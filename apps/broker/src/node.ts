@@ -4,6 +4,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { type AccessControl, allowAll } from '@edgemq/access';
 import { type Backbone, MemoryBackbone, RedisBackbone } from '@edgemq/backbone';
 import type { EdgeConfig } from '@edgemq/config';
 import { Broker, NodeWatch } from '@edgemq/core';
@@ -34,7 +35,16 @@ function createBackbone(config: EdgeConfig, nodeId: string): Backbone {
   return new RedisBackbone({ url, mode, sentinelName, nodeId, keyPrefix, shards, logMaxLen, blockTimeMs });
 }
 
-export async function startNode(config: EdgeConfig, logger?: Logger): Promise<EdgeNode> {
+export interface NodeOptions {
+  /** Who may connect, publish and subscribe; allowAll when not given. */
+  access?: AccessControl;
+}
+
+export async function startNode(
+  config: EdgeConfig,
+  logger?: Logger,
+  options: NodeOptions = {},
+): Promise<EdgeNode> {
   const nodeId = config.nodeId ?? `${hostname()}-${randomBytes(3).toString('hex')}`;
   const log = logger ?? createLogger(config.logLevel, nodeId);
   const backbone = createBackbone(config, nodeId);
@@ -57,7 +67,7 @@ export async function startNode(config: EdgeConfig, logger?: Logger): Promise<Ed
           onError: (err) => log.warn({ err: String(err) }, 'liveness check failed'),
         });
   await watch?.start();
-  const protocols = createProtocols(config, nodeId, broker, log);
+  const protocols = createProtocols(config, nodeId, broker, options.access ?? allowAll, log);
   /** Filled in once every listener is bound. */
   let endpoints: string[] = [];
 

@@ -23,7 +23,7 @@ describe('protocols plugged into the node', () => {
 
   it('/healthz lists the endpoints and the connections of each protocol', async () => {
     const client = await connectClient(node.tcpUrl, { clientId: 'protocols-health' });
-    const body = await (await fetch(`${node.httpUrl}/healthz`)).json();
+    const body = (await (await fetch(`${node.httpUrl}/healthz`)).json()) as Record<string, unknown>;
     expect(body.endpoints).toEqual(node.endpoints);
     expect(body.protocols).toEqual({ mqtt: { connections: 1 } });
     expect(body.connections).toBe(1);

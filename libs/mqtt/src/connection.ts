@@ -3,6 +3,7 @@
 // promise (CONNECT, SUBSCRIBE, UNSUBSCRIBE) holds later packets back until it settles.
 // Handlers see it through the narrow views of handler-context.ts; past CONNACK, through the
 // OpenMqttClient it makes then.
+import type { AccessControl, ClientPermissions, ConnectionHandshake } from '@edgemq/access';
 import type { Broker, Counters, Delivery, DeliveryTarget, Message, OpenSessionResult } from '@edgemq/core';
 import type { ByteConnection, ConnectionHandler } from '@edgemq/transport';
 import { type WheelTimer, wheel } from '@edgemq/transport';
@@ -33,7 +34,8 @@ import type { OutboundAliases } from './topic-aliases.js';
 
 const CONNECT_TYPE = 1;
 
-type State = 'awaiting-connect' | 'connecting' | 'open' | 'closed';
+/** Until CONNACK, packets after CONNECT wait (see hold); closed is final. */
+type State = 'awaiting-connect' | 'open' | 'closed';
 
 export interface ConnectionLogger {
   debug(obj: object, msg: string): void;
@@ -47,6 +49,7 @@ export class MqttConnection
   state: State = 'awaiting-connect';
   /** What CONNECT settled; set before the session is claimed. */
   private settings?: NegotiatedSession;
+  private permissions?: ClientPermissions;
   /** Made at CONNACK: what handlers of every packet after CONNECT receive. */
   client?: OpenMqttClient;
   /** Published if the connection ends without DISCONNECT; dropped by a clean one. */
@@ -75,6 +78,7 @@ export class MqttConnection
     readonly link: ByteConnection,
     readonly broker: Broker,
     readonly options: MqttOptions,
+    readonly access: AccessControl,
     private readonly logger: ConnectionLogger,
     private readonly onEnded: (conn: MqttConnection) => void,
   ) {
@@ -93,6 +97,10 @@ export class MqttConnection
 
   get deliveryTarget(): DeliveryTarget {
     return this;
+  }
+
+  takeHandshake(): ConnectionHandshake {
+    return this.link.takeHandshake();
   }
 
   // --- OutboundSink (the connection is its own sink: no per-connection closures) ---
@@ -206,9 +214,9 @@ export class MqttConnection
 
   // --- ConnectingClient: the CONNECT handler drives these ---
 
-  settle(settings: NegotiatedSession): void {
-    this.state = 'connecting';
+  settle(settings: NegotiatedSession, permissions: ClientPermissions): void {
     this.settings = settings;
+    this.permissions = permissions;
     this.will = settings.will;
     this.problemInformation = settings.problemInformation;
     this.clientMaxPacketBytes = settings.clientMaxPacketBytes;
@@ -219,11 +227,11 @@ export class MqttConnection
   }
 
   open(result: OpenSessionResult, sessionPresent: boolean, connack: ConnackProperties): void {
-    const settings = this.settings;
-    if (!settings) throw new Error('open() before settle()');
+    const { settings, permissions } = this;
+    if (!settings || !permissions) throw new Error('open() before settle()');
     const state = result.protocolState as MqttProtocolState | undefined;
     sendConnack(this, ReasonCode.success, sessionPresent, connack);
-    this.client = new OpenMqttClient(this, settings, result.session, state?.incomingQos2);
+    this.client = new OpenMqttClient(this, settings, result.session, permissions, state?.incomingQos2);
     // The flow is made here only when it has work; otherwise at first use (started then).
     const { queued, session } = result;
     const flow = state?.outbound || queued.length > 0 ? this.outbound : this.outboundFlow;

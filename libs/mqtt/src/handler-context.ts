@@ -1,5 +1,6 @@
 // What packet handlers may see and do: narrow views of a connection, so handlers depend
 // on these interfaces and never on MqttConnection itself (which depends on the handlers).
+import type { AccessControl, ClientPermissions, ConnectionHandshake } from '@edgemq/access';
 import type { Broker, Counters, DeliveryTarget, OpenSessionResult } from '@edgemq/core';
 import type { ConnackProperties, NegotiatedSession } from './negotiated-session.js';
 import type { MqttOptions } from './options.js';
@@ -33,8 +34,11 @@ export interface ClientLink extends PacketWriter {
 export interface ConnectingClient extends ClientLink {
   /** The connection, as the broker delivers to it. */
   readonly deliveryTarget: DeliveryTarget;
-  /** The negotiated settings apply from now on (before the session is claimed). */
-  settle(settings: NegotiatedSession): void;
+  readonly access: AccessControl;
+  /** What the transport knew at connect (address, upgrade request, certificate); taken once. */
+  takeHandshake(): ConnectionHandshake;
+  /** The negotiated settings and the client's permissions apply from now on (before the session is claimed). */
+  settle(settings: NegotiatedSession, permissions: ClientPermissions): void;
   /** The session is claimed: send CONNACK, resume what it had in flight, start keep-alive. */
   open(result: OpenSessionResult, sessionPresent: boolean, connack: ConnackProperties): void;
 }

@@ -1,6 +1,7 @@
 // A connection past CONNACK, as every handler but CONNECT receives it: the negotiated
 // settings, the claimed session, and the inbound QoS 1/2 bookkeeping. Made once, at CONNACK,
 // so no handler ever sees a connection without a session.
+import type { ClientPermissions } from '@edgemq/access';
 import type { Session } from '@edgemq/core';
 import type { TopicCache } from './fast-codec.js';
 import type { ConnectionControl } from './handler-context.js';
@@ -19,6 +20,8 @@ export class OpenMqttClient {
     readonly link: ConnectionControl,
     readonly settings: NegotiatedSession,
     readonly session: Session,
+    /** What access control decided for this client: asked before each PUBLISH and SUBSCRIBE. */
+    readonly permissions: ClientPermissions,
     incomingQos2: readonly number[] | undefined,
   ) {
     if (incomingQos2 && incomingQos2.length > 0) this.incomingQos2 = new Set(incomingQos2);

@@ -1,6 +1,7 @@
 // The MQTT protocol as the node sees it (a ProtocolServer): the listeners it wants, an
 // Acceptor that makes an MqttConnection per byte connection from WebSocket or TCP, and a
 // registry of live connections for gauges and graceful shutdown.
+import type { AccessControl } from '@edgemq/access';
 import type { Broker } from '@edgemq/core';
 import type { Acceptor, ProtocolGauge, ProtocolServer, TcpListenerSpec } from '@edgemq/transport';
 import { type ConnectionLogger, MqttConnection } from './connection.js';
@@ -16,6 +17,7 @@ export class MqttServer implements ProtocolServer {
   constructor(
     private readonly broker: Broker,
     private readonly options: MqttOptions,
+    private readonly access: AccessControl,
     private readonly logger: ConnectionLogger,
   ) {}
 
@@ -40,7 +42,7 @@ export class MqttServer implements ProtocolServer {
   };
 
   readonly acceptor: Acceptor = (link) => {
-    const conn = new MqttConnection(link, this.broker, this.options, this.logger, this.ended);
+    const conn = new MqttConnection(link, this.broker, this.options, this.access, this.logger, this.ended);
     this.connections.add(conn);
     return conn;
   };

@@ -1,5 +1,6 @@
 // A duplex byte connection as the protocol layer sees it: bytes in, bytes out, and
 // backpressure. Transports (WebSocket, TCP) implement it; protocols never see sockets.
+import type { ConnectionHandshake } from '@edgemq/access';
 
 export type TransportKind = 'ws' | 'wss' | 'tcp' | 'tls';
 
@@ -17,7 +18,15 @@ export interface ConnectionHandler {
 
 export interface ByteConnection {
   readonly transport: TransportKind;
+  /** The peer's IP address (read live; empty once closed over WebSocket). */
   readonly remoteAddress: string;
+  /**
+   * What the transport knew when the connection opened, for access control: the remote
+   * address and port, a WebSocket's upgrade request (path, query, headers), the TLS peer
+   * certificate. The request and certificate are handed over once, to the protocol's
+   * authentication step, and then forgotten, so an idle connection does not keep them.
+   */
+  takeHandshake(): ConnectionHandshake;
   /**
    * Queues bytes for sending. Writes are corked: those of one event-loop turn leave together
    * after the turn's I/O callbacks (one WebSocket message, one socket write), in order. The

@@ -2,6 +2,7 @@
 // each socket to one protocol as a ByteConnection.
 import net from 'node:net';
 import tls from 'node:tls';
+import type { ConnectionHandshake, PeerCertificate } from '@edgemq/access';
 import type { Acceptor, ByteConnection, ConnectionHandler, TransportKind } from './byte-connection.js';
 import { bindAddresses } from './loopback.js';
 import { readTlsFiles, type TlsFiles } from './tls-files.js';
@@ -15,12 +16,16 @@ export interface TcpServerOptions {
   acceptor: Acceptor;
   /** Serve TLS (mqtts://) with this certificate. */
   tls?: TlsFiles;
+  /**
+   * Ask TLS clients for a certificate (not verified here: access control decides what a
+   * certificate is worth). Clients without one still connect.
+   */
+  requestClientCertificate?: boolean;
 }
 
 const END_GRACE_MS = 2000;
 
 class TcpByteConnection extends CorkedOutput implements ByteConnection {
-  readonly remoteAddress: string;
   handler?: ConnectionHandler;
   /** write() has reported full since the last onDrain. */
   private full = false;
@@ -31,7 +36,21 @@ class TcpByteConnection extends CorkedOutput implements ByteConnection {
     readonly transport: TransportKind,
   ) {
     super();
-    this.remoteAddress = `${socket.remoteAddress}:${socket.remotePort}`;
+  }
+
+  get remoteAddress(): string {
+    return this.socket.remoteAddress ?? '';
+  }
+
+  takeHandshake(): ConnectionHandshake {
+    const handshake: ConnectionHandshake = {
+      transport: this.transport,
+      remoteAddress: this.remoteAddress,
+      remotePort: this.socket.remotePort,
+    };
+    const certificate = peerCertificateOf(this.socket);
+    if (certificate) handshake.peerCertificate = certificate;
+    return handshake;
   }
 
   get closed(): boolean {
@@ -103,8 +122,13 @@ export class TcpServer {
       // making it our soft limit keeps "full" and 'drain' in step.
       const highWaterMark = Math.max(1, this.options.maxBufferedBytes);
       const options = { noDelay: true, highWaterMark };
+      const askForCertificate = this.options.requestClientCertificate
+        ? { requestCert: true, rejectUnauthorized: false }
+        : {};
       const server = material
-        ? tls.createServer({ ...options, ...material }, (socket) => this.accept(socket, 'tls'))
+        ? tls.createServer({ ...options, ...material, ...askForCertificate }, (socket) =>
+            this.accept(socket, 'tls'),
+          )
         : net.createServer(options, (socket) => this.accept(socket, 'tcp'));
       // A failed handshake only ends that socket.
       server.on('tlsClientError', () => undefined);
@@ -146,4 +170,17 @@ export class TcpServer {
       handler.onClose();
     });
   }
+}
+
+/** The certificate a TLS client presented, if any (node gives an empty object when none). */
+function peerCertificateOf(socket: net.Socket): PeerCertificate | undefined {
+  if (!(socket instanceof tls.TLSSocket)) return undefined;
+  const certificate = socket.getPeerCertificate();
+  if (!certificate || !certificate.raw) return undefined;
+  return {
+    subject: { ...certificate.subject },
+    subjectaltname: certificate.subjectaltname,
+    fingerprint256: certificate.fingerprint256,
+    raw: certificate.raw,
+  };
 }

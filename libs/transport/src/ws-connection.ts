@@ -3,13 +3,24 @@
 // lets packets share a message [MQTT-6.0.0-4]). uWS keeps what the kernel does not take,
 // and we report "full" past a soft limit so the protocol can drop or hold optional
 // traffic before uWS's hard limit closes the socket.
+
 import type { WebSocket } from 'uWebSockets.js';
+import type { ConnectionHandshake } from '@edgemq/access';
 import type { ByteConnection, ConnectionHandler, TransportKind } from './byte-connection.js';
 import type { WsProtocol } from './protocol-selection.js';
 import { CorkedOutput, Scratch } from './write-batch.js';
 
+/** The upgrade request as copied out of uWS (its HttpRequest dies with the callback). */
+export interface UpgradeRequest {
+  path: string;
+  query: string;
+  headers: Record<string, string>;
+}
+
 export interface WsUserData {
   protocol: WsProtocol;
+  /** Until the connection is made, then it holds it (see takeHandshake). */
+  upgrade?: UpgradeRequest;
   connection?: WsByteConnection;
 }
 
@@ -38,8 +49,17 @@ export class WsByteConnection extends CorkedOutput implements ByteConnection {
     private readonly ws: WebSocket<WsUserData>,
     readonly transport: TransportKind,
     private readonly softLimitBytes: number,
+    /** Dropped once taken: an idle connection does not keep its upgrade headers. */
+    private upgrade: UpgradeRequest | undefined,
   ) {
     super();
+  }
+
+  takeHandshake(): ConnectionHandshake {
+    const handshake: ConnectionHandshake = { transport: this.transport, remoteAddress: this.remoteAddress };
+    if (this.upgrade) handshake.webSocket = this.upgrade;
+    this.upgrade = undefined;
+    return handshake;
   }
 
   /** Read from uWS when asked (no string kept per connection); empty once closed. */

@@ -100,8 +100,20 @@ export class WsServer {
         const key = req.getHeader('sec-websocket-key');
         const offered = req.getHeader('sec-websocket-protocol');
         const extensions = req.getHeader('sec-websocket-extensions');
-        const choice = selectProtocol(offered, req.getUrl());
-        res.upgrade<WsUserData>({ protocol: choice.protocol }, key, choice.token ?? '', extensions, context);
+        const path = req.getUrl();
+        const choice = selectProtocol(offered, path);
+        const headers: Record<string, string> = {};
+        req.forEach((name, value) => {
+          headers[name] = value;
+        });
+        const upgrade = { path, query: req.getQuery() ?? '', headers };
+        res.upgrade<WsUserData>(
+          { protocol: choice.protocol, upgrade },
+          key,
+          choice.token ?? '',
+          extensions,
+          context,
+        );
       },
       open: (ws) => {
         this.sockets.add(ws);
@@ -114,7 +126,8 @@ export class WsServer {
           );
           return;
         }
-        const connection = new WsByteConnection(ws, transport, maxBackpressureBytes);
+        const connection = new WsByteConnection(ws, transport, maxBackpressureBytes, data.upgrade);
+        data.upgrade = undefined;
         data.connection = connection;
         connection.handler = acceptor(connection);
       },

@@ -11,7 +11,7 @@ import { messagePropertiesOf } from '../properties.js';
 import { ReasonCode } from '../reason-codes.js';
 import { sendAck } from '../send.js';
 
-export function handlePublish(client: OpenMqttClient, packet: IPublishPacket): undefined {
+export function handlePublish(client: OpenMqttClient, packet: IPublishPacket): Promise<void> | undefined {
   const { link, settings } = client;
   // Both decoders hand these over as sent; the rules are checked here, once for both.
   // [MQTT-3.3.1-2] DUP only on a QoS 1 or 2 PUBLISH.
@@ -32,7 +32,6 @@ export function handlePublish(client: OpenMqttClient, packet: IPublishPacket): u
     if (!validateTopicName(topic)) throw protocolError(`invalid topic name "${topic}"`);
     if (cache && cache.topic === topic) cache.valid = true;
   }
-  const ack = packet.qos === 1 ? 'puback' : 'pubrec';
   if (packet.qos === 2 && client.incomingQos2?.has(packetId)) {
     // A re-sent QoS 2 PUBLISH whose PUBREL has not come: acknowledge, never publish twice.
     sendAck(link, 'pubrec', packetId);
@@ -46,6 +45,32 @@ export function handlePublish(client: OpenMqttClient, packet: IPublishPacket): u
     // [MQTT-3.3.4-8] more unacknowledged QoS>0 PUBLISHes than our Receive Maximum.
     throw new MqttError(ReasonCode.receiveMaximumExceeded, 'receive maximum exceeded');
   }
+  // The access seam's publish step: answered at once when cached, awaited (holding later
+  // packets back, so order is kept) when the provider must be asked.
+  const allowed = client.permissions.mayPublish(topic);
+  if (allowed === true) return accept(client, packet, topic, packetId);
+  if (allowed === false) return refuse(client, packet, packetId);
+  return allowed.then((yes) =>
+    yes ? accept(client, packet, topic, packetId) : refuse(client, packet, packetId),
+  );
+}
+
+/**
+ * A PUBLISH access control refused is not forwarded. QoS 0 is dropped; QoS 1/2 are
+ * acknowledged with 0x87 at 5.0, and plainly at 3.1.1, which cannot say no (as Mosquitto does).
+ */
+function refuse(client: OpenMqttClient, packet: IPublishPacket, packetId: number): undefined {
+  if (packet.qos === 0) return;
+  const { link } = client;
+  const ack = packet.qos === 1 ? 'puback' : 'pubrec';
+  if (link.version === 5) sendAck(link, ack, packetId, ReasonCode.notAuthorized, 'not authorized');
+  else sendAck(link, ack, packetId);
+}
+
+/** Builds the message and hands it to the broker; QoS 1/2 are acknowledged once stored. */
+function accept(client: OpenMqttClient, packet: IPublishPacket, topic: string, packetId: number): undefined {
+  const { link, settings } = client;
+  const ack = packet.qos === 1 ? 'puback' : 'pubrec';
   const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
   const properties = link.version === 5 ? messagePropertiesOf(packet.properties) : undefined;
   if (properties?.payloadFormatIndicator === 1 && !isUtf8(payload)) {

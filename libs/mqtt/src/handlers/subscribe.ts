@@ -17,34 +17,28 @@ interface Granted {
   retained: Message[];
 }
 
+/** One filter's SUBACK code, and what a granted one brings. */
+interface Outcome {
+  code: number;
+  granted?: Granted;
+}
+
 export async function handleSubscribe(client: OpenMqttClient, packet: ISubscribePacket): Promise<void> {
-  const { link, session } = client;
+  const { link } = client;
   const subscriptionId = packet.properties?.subscriptionIdentifier as number | undefined;
   if (subscriptionId === 0) throw protocolError('subscription identifier 0'); // [MQTT-3.8.2-?]
-  const codes: number[] = [];
-  const grants: Promise<Granted>[] = [];
-  for (const sub of packet.subscriptions) {
+  const outcomes = packet.subscriptions.map((sub): Outcome | Promise<Outcome> => {
     const refusal = refusalFor(link, sub, subscriptionId);
-    if (refusal !== undefined) {
-      codes.push(refusal);
-      continue;
-    }
-    const data: MqttSubscriptionData = {
-      retainAsPublished: sub.rap ?? false,
-      retainHandling: (sub.rh ?? 0) as 0 | 1 | 2,
-      subscriptionIds: subscriptionId === undefined ? [] : [subscriptionId],
-    };
-    const options: SubscriptionOptions = { qos: sub.qos, noLocal: sub.nl ?? false, protocol: data };
-    codes.push(sub.qos);
-    grants.push(
-      link.broker.subscribe(session, sub.topic, options).then(async ({ existed }) => ({
-        qos: sub.qos,
-        subscriptionIds: data.subscriptionIds,
-        retained: await retainedOnSubscribe(link, sub.topic, data.retainHandling, existed),
-      })),
-    );
-  }
-  const granted = await Promise.all(grants);
+    if (refusal !== undefined) return { code: refusal };
+    // The access seam's subscribe step, per filter: a refused one does not stop the rest.
+    const allowed = client.permissions.maySubscribe(sub.topic);
+    if (allowed === true) return grant(client, sub, subscriptionId);
+    if (allowed === false) return { code: notAuthorized(link) };
+    return allowed.then((yes) => (yes ? grant(client, sub, subscriptionId) : { code: notAuthorized(link) }));
+  });
+  const settled = await Promise.all(outcomes);
+  const codes = settled.map((outcome) => outcome.code);
+  const granted = settled.flatMap((outcome) => (outcome.granted ? [outcome.granted] : []));
   link.corked(() => {
     sendSuback(link, packet.messageId ?? 0, codes);
     for (const grant of granted) {
@@ -61,6 +55,29 @@ export async function handleSubscribe(client: OpenMqttClient, packet: ISubscribe
       }
     }
   });
+}
+
+/** Adds the subscription; resolves with the granted QoS as SUBACK code and what follows it. */
+async function grant(
+  client: OpenMqttClient,
+  sub: ISubscription,
+  subscriptionId: number | undefined,
+): Promise<Outcome> {
+  const { link, session } = client;
+  const data: MqttSubscriptionData = {
+    retainAsPublished: sub.rap ?? false,
+    retainHandling: (sub.rh ?? 0) as 0 | 1 | 2,
+    subscriptionIds: subscriptionId === undefined ? [] : [subscriptionId],
+  };
+  const options: SubscriptionOptions = { qos: sub.qos, noLocal: sub.nl ?? false, protocol: data };
+  const { existed } = await link.broker.subscribe(session, sub.topic, options);
+  const retained = await retainedOnSubscribe(link, sub.topic, data.retainHandling, existed);
+  return { code: sub.qos, granted: { qos: sub.qos, subscriptionIds: data.subscriptionIds, retained } };
+}
+
+/** SUBACK code for a filter access control refused: 0x87 (5.0), 0x80 (3.1.1). */
+function notAuthorized(link: ClientLink): number {
+  return link.version === 5 ? ReasonCode.notAuthorized : SUBACK_FAILURE;
 }
 
 /** The retained messages a new or replaced subscription gets now. */

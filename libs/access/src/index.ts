@@ -1,0 +1,2 @@
+export * from './access-control.js';
+export * from './client-permissions.js';
