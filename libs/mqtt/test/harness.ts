@@ -3,9 +3,10 @@
 // packets, or cut at any byte), reads what the node wrote as decoded packets, makes writes
 // report backpressure, and closes from the client side; no port, no timing of a real
 // network. createMqttHarness() is the one place that wires the node's parts together.
+import { type AccessControl, allowAll, type ConnectionHandshake } from '@edgemq/access';
 import { MemoryBackbone } from '@edgemq/backbone';
 import { configSchema } from '@edgemq/config';
-import { Broker, type BrokerOptions, type Message } from '@edgemq/core';
+import { Broker, type BrokerOptions, type CoreLogger, type Message } from '@edgemq/core';
 import type { ByteConnection, ConnectionHandler, TransportKind } from '@edgemq/transport';
 import mqttPacket, { type IConnackPacket, type IConnectPacket, type Packet } from 'mqtt-packet';
 import { type MqttOptions, MqttServer } from '../src/index.js';
@@ -35,7 +36,9 @@ export async function until(check: () => boolean, timeoutMs = 5000, what = 'cond
  */
 export class FakeByteConnection implements ByteConnection {
   readonly transport: TransportKind = 'tcp';
-  readonly remoteAddress = 'harness';
+  readonly remoteAddress = '127.0.0.1';
+  /** What takeHandshake() hands the protocol (a plain TCP client on loopback unless changed). */
+  handshake: ConnectionHandshake = { transport: 'tcp', remoteAddress: '127.0.0.1', remotePort: 50000 };
   /** Every packet the node wrote, decoded, in order. */
   readonly received: Packet[] = [];
   /** Errors decoding what the node wrote (a malformed packet from the node). */
@@ -76,6 +79,10 @@ export class FakeByteConnection implements ByteConnection {
     if (!this.congested) return true;
     this.buffered += data.length;
     return false;
+  }
+
+  takeHandshake(): ConnectionHandshake {
+    return this.handshake;
   }
 
   bufferedBytes(): number {
@@ -255,6 +262,15 @@ export interface HarnessOptions {
   mqtt?: Partial<MqttOptions>;
   /** Overrides of the broker options (nodeId and maxQueuedMessages come from `mqtt`). */
   broker?: Partial<BrokerOptions>;
+  /** Access control (default: allowAll, as a node without a provider). */
+  access?: AccessControl;
+}
+
+/** A log line of the broker or the MQTT server. */
+export interface LogLine {
+  level: 'debug' | 'info' | 'warn' | 'error';
+  msg: string;
+  context: object;
 }
 
 export interface MqttHarness {
@@ -263,8 +279,8 @@ export interface MqttHarness {
   readonly backbone: RecordingBackbone;
   readonly broker: Broker;
   readonly server: MqttServer;
-  /** What the server logged (warn and debug). */
-  readonly log: Array<{ level: 'debug' | 'warn'; msg: string; obj: object }>;
+  /** What the broker and the MQTT server logged. */
+  readonly log: LogLine[];
   /** Opens a connection; nothing is sent yet. What the node sends is decoded at `level`. */
   open(level: MqttLevel): MqttTestClient;
   /** Opens a connection, sends CONNECT at `level` and waits for the CONNACK (whatever its code). */
@@ -279,19 +295,25 @@ export async function createMqttHarness(overrides: HarnessOptions = {}): Promise
   // The defaults a node gets from an empty config, as the node builds its MqttServer options.
   const config = configSchema.parse({});
   const options: MqttOptions = { nodeId, ...config.mqtt, tlsPort: config.tls.mqttsPort, ...overrides.mqtt };
+  const log: LogLine[] = [];
+  const line = (level: LogLine['level']) => (context: object, msg: string) =>
+    log.push({ level, msg, context });
+  const logger: CoreLogger = {
+    debug: line('debug'),
+    info: line('info'),
+    warn: line('warn'),
+    error: line('error'),
+  };
   const backbone = new RecordingBackbone({ nodeId });
   await backbone.start();
   const broker = new Broker(backbone, {
     nodeId,
     maxQueuedMessages: options.maxQueuedMessages,
+    logger,
     ...overrides.broker,
   });
   await broker.start();
-  const log: MqttHarness['log'] = [];
-  const server = new MqttServer(broker, options, {
-    debug: (obj, msg) => log.push({ level: 'debug', msg, obj }),
-    warn: (obj, msg) => log.push({ level: 'warn', msg, obj }),
-  });
+  const server = new MqttServer(broker, options, overrides.access ?? allowAll, logger);
 
   const open = (level: MqttLevel) => {
     const link = new FakeByteConnection(level);
