@@ -39,6 +39,8 @@ export class FakeByteConnection implements ByteConnection {
   readonly remoteAddress = '127.0.0.1';
   /** What takeHandshake() hands the protocol (a plain TCP client on loopback unless changed). */
   handshake: ConnectionHandshake = { transport: 'tcp', remoteAddress: '127.0.0.1', remotePort: 50000 };
+  /** Every write() the node made, copied, in order. */
+  readonly written: Buffer[] = [];
   /** Every packet the node wrote, decoded, in order. */
   readonly received: Packet[] = [];
   /** Errors decoding what the node wrote (a malformed packet from the node). */
@@ -75,7 +77,9 @@ export class FakeByteConnection implements ByteConnection {
   write(data: Uint8Array): boolean {
     if (this.closed) return false;
     // Decoded at once: what the node wrote is observable in the order it wrote it.
-    this.parser.parse(Buffer.from(data));
+    const bytes = Buffer.from(data);
+    this.written.push(bytes);
+    this.parser.parse(bytes);
     if (!this.congested) return true;
     this.buffered += data.length;
     return false;
