@@ -4,23 +4,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { type HttpRoute, json, type ProtocolServer } from '@edgemq/transport';
 import { createMetrics } from './metrics.js';
-
-export interface NodeStatus {
-  nodeId: string;
-  /** Bound ports by listener name (`http`, `wss`, and each protocol's: `mqtt`, `mqtts`…). */
-  ports: Record<string, number>;
-  /** What clients connect to, one URL per protocol and listener. */
-  endpoints: string[];
-  ready: boolean;
-  backbone: string;
-  /** Open connections over every protocol. */
-  connections: number;
-  /** Per protocol, by name. */
-  protocols: Record<string, { connections: number }>;
-  sessions: number;
-  subscriptions: number;
-  counters: Record<string, number>;
-}
+import type { NodeStatus } from './node-status.js';
 
 export function httpRoutes(status: () => NodeStatus, protocols: readonly ProtocolServer[]): HttpRoute[] {
   const page = readFileSync(new URL('../static/index.html', import.meta.url));

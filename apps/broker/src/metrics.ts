@@ -3,7 +3,7 @@
 
 import type { ProtocolServer } from '@edgemq/transport';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
-import type { NodeStatus } from './http-api.js';
+import type { NodeStatus } from './node-status.js';
 
 export function createMetrics(status: () => NodeStatus, protocols: readonly ProtocolServer[]): Registry {
   const registry = new Registry();

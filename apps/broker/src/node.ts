@@ -9,8 +9,9 @@ import { type Backbone, MemoryBackbone, RedisBackbone } from '@edgemq/backbone';
 import type { EdgeConfig } from '@edgemq/config';
 import { Broker, NodeWatch } from '@edgemq/core';
 import { type Acceptor, type ProtocolServer, TcpServer, type TlsFiles, WsServer } from '@edgemq/transport';
-import { httpRoutes, type NodeStatus } from './http-api.js';
+import { httpRoutes } from './http-api.js';
 import { createLogger, type Logger } from './logger.js';
+import type { NodeStatus } from './node-status.js';
 import { createProtocols } from './protocols.js';
 
 /** Bound ports by listener: `http`, `wss` with TLS, and each protocol's TCP listeners (`mqtt`, `mqtts`…). */
