@@ -93,6 +93,8 @@ export class RedisControl implements ControlChannel {
       return;
     }
     this.broadcasts.set(channel, [handler]);
+    // Not lost if this fails: ioredis subscribes every channel again when the subscriber
+    // reconnects (autoResubscribe), and a failure here means that connection is down.
     this.subscriber?.subscribe(channel).catch(() => undefined);
   }
 
@@ -111,6 +113,8 @@ export class RedisControl implements ControlChannel {
       return;
     }
     if (!envelope.command || !this.handler) return;
+    // An answer that cannot be sent is the asker's bounded wait running out: it then
+    // proceeds as for a node that does not answer (see Broker's remote takeover).
     const answer = (error?: string) =>
       this.redis
         .publish(
