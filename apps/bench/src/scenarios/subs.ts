@@ -4,11 +4,25 @@
 // sensors/ and bench/other/, as index-subs; `--per-packet` per SUBSCRIBE), then runs the
 // same pairs load again on the same broker. A ratio near 1 means the extra subscriptions
 // cost nothing per message; also reported: subscribe rate and broker RSS per subscription.
+// Then the churn variant: the same load once more while `--churn` clients per second
+// connect, subscribe `--churn-filters` more unmatched filters, stay `--churn-hold-ms` and
+// leave; "churn ÷ after" near 1 means subscription changes do not slow matching (a match
+// cache cleared on every change would keep the broker's hot topics cold).
+import { type ChurnFigures, SubscriptionChurner } from '../load/churner.js';
 import { type LoadResult, startHolder } from '../load/coordinator.js';
 import { compact } from '../report/svg.js';
 import { formatInt, numberFlag } from '../scenario.js';
 import { memory } from '../system/proc.js';
-import { defineBrokerScenario, emptyPlan, loadNotes, lossText, ms, msFormat, pct } from './broker-bench.js';
+import {
+  type CellContext,
+  defineBrokerScenario,
+  emptyPlan,
+  loadNotes,
+  lossText,
+  ms,
+  msFormat,
+  pct,
+} from './broker-bench.js';
 import { type PairsSettings, pairsFlags, parsePairs, runPairs } from './pairs.js';
 
 interface SubsSettings {
@@ -16,6 +30,7 @@ interface SubsSettings {
   subscriptions: number;
   connections: number;
   perPacket: number;
+  churn: { connectionsPerSec: number; filtersPerConnection: number; holdMs: number };
 }
 
 interface SubsFigures {
@@ -29,6 +44,8 @@ interface SubsFigures {
   after: LoadResult;
   /** after / before delivered msg/s. */
   ratio: number;
+  /** The load again with subscription churn beside it (absent with --churn 0). */
+  churn?: LoadResult & ChurnFigures & { ratio: number };
 }
 
 export const subs = defineBrokerScenario<SubsFigures>({
@@ -39,6 +56,22 @@ export const subs = defineBrokerScenario<SubsFigures>({
     subscriptions: { type: 'string', default: '100000', description: 'extra subscriptions (never matched)' },
     'sub-connections': { type: 'string', default: '10', description: 'connections holding them' },
     'per-packet': { type: 'string', default: '100', description: 'filters per SUBSCRIBE packet' },
+    churn: {
+      type: 'string',
+      default: '500',
+      description:
+        'churn variant: clients per second that connect, subscribe and leave during a third run (0 = skip)',
+    },
+    'churn-filters': {
+      type: 'string',
+      default: '4',
+      description: 'unmatched filters each churn client subscribes',
+    },
+    'churn-hold-ms': {
+      type: 'string',
+      default: '100',
+      description: 'how long a churn client stays after its SUBACK',
+    },
   },
   settings: (args): SubsSettings => {
     const connections = numberFlag(args, 'sub-connections', { min: 1, integer: true });
@@ -48,6 +81,11 @@ export const subs = defineBrokerScenario<SubsFigures>({
       subscriptions,
       connections,
       perPacket: numberFlag(args, 'per-packet', { min: 1, integer: true, max: 10_000 }),
+      churn: {
+        connectionsPerSec: numberFlag(args, 'churn', { min: 0, integer: true }),
+        filtersPerConnection: numberFlag(args, 'churn-filters', { min: 1, integer: true }),
+        holdMs: numberFlag(args, 'churn-hold-ms', { min: 0, integer: true }),
+      },
     };
   },
   async measure(ctx) {
@@ -73,6 +111,8 @@ export const subs = defineBrokerScenario<SubsFigures>({
       );
       const rssAfter = memory(pid)!;
       const after = await runPairs(ctx, s.pairs, `${ctx.label} after `);
+      const churn =
+        s.churn.connectionsPerSec > 0 ? await runWithChurn(ctx, s, subscriptions, after) : undefined;
       return {
         subscriptions,
         subscribeMs,
@@ -83,6 +123,7 @@ export const subs = defineBrokerScenario<SubsFigures>({
         before,
         after,
         ratio: before.deliveredPerSec > 0 ? after.deliveredPerSec / before.deliveredPerSec : 0,
+        ...(churn ? { churn } : {}),
       };
     } finally {
       await holder.close();
@@ -94,6 +135,15 @@ export const subs = defineBrokerScenario<SubsFigures>({
     { header: 'deliv/s before', value: (c) => formatInt(c.figures.before.deliveredPerSec) },
     { header: 'deliv/s after', value: (c) => formatInt(c.figures.after.deliveredPerSec) },
     { header: 'ratio', value: (c) => c.figures.ratio.toFixed(2) },
+    {
+      header: 'deliv/s churn',
+      value: (c) => (c.figures.churn ? formatInt(c.figures.churn.deliveredPerSec) : '–'),
+    },
+    { header: 'churn ÷ after', value: (c) => (c.figures.churn ? c.figures.churn.ratio.toFixed(2) : '–') },
+    {
+      header: 'sub changes/s',
+      value: (c) => (c.figures.churn ? formatInt(c.figures.churn.changesPerSec) : '–'),
+    },
     { header: 'p99 ms before', value: (c) => ms(c.figures.before.latency.p99Ms) },
     { header: 'p99 ms after', value: (c) => ms(c.figures.after.latency.p99Ms) },
     { header: 'lost after', value: (c) => lossText(c.figures.after) },
@@ -126,9 +176,36 @@ export const subs = defineBrokerScenario<SubsFigures>({
       chart: 'p99 latency with the extra subscriptions, ms',
     },
     { header: 'B/sub', better: 'lower', get: (f) => f.bytesPerSubscription, format: compact },
+    {
+      header: 'churn ÷ after',
+      better: 'higher',
+      get: (f) => f.churn?.ratio ?? 0,
+      format: (v) => v.toFixed(2),
+    },
   ],
   notes: (cells) => [
     ...loadNotes(cells, (f) => f.before).map((n) => `before: ${n}`),
     ...loadNotes(cells, (f) => f.after).map((n) => `after: ${n}`),
   ],
 });
+
+/** The pairs load once more, with clients subscribing and leaving beside it. */
+async function runWithChurn(
+  ctx: CellContext,
+  s: SubsSettings,
+  firstFilter: number,
+  after: LoadResult,
+): Promise<NonNullable<SubsFigures['churn']>> {
+  const churner = new SubscriptionChurner(ctx.endpoint, { ...s.churn, firstFilter });
+  churner.start();
+  let load: LoadResult;
+  try {
+    load = await runPairs(ctx, s.pairs, `${ctx.label} churn`);
+  } catch (error) {
+    churner.stop();
+    throw error;
+  }
+  const figures = churner.stop();
+  const ratio = after.deliveredPerSec > 0 ? load.deliveredPerSec / after.deliveredPerSec : 0;
+  return { ...load, ...figures, ratio };
+}
