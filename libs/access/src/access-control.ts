@@ -4,28 +4,7 @@
 // JWT, HTTP hook, client certificate) implement it; the node holds one, by default
 // allowAll. Answers may be synchronous (values) or not (promises): a protocol only waits
 // when it must, so a cached or synchronous answer keeps the QoS 0 hot path synchronous.
-
-/** What the transport knew when the connection opened (see ByteConnection.takeHandshake). */
-export interface ConnectionHandshake {
-  transport: 'ws' | 'wss' | 'tcp' | 'tls';
-  remoteAddress: string;
-  /** Undefined where the transport does not report it (uWebSockets.js WebSockets). */
-  remotePort?: number;
-  /** The HTTP upgrade request of a WebSocket: path, query string, headers (lower-case names). */
-  webSocket?: { path: string; query: string; headers: Readonly<Record<string, string>> };
-  /** The TLS client certificate, when the client presented one. */
-  peerCertificate?: PeerCertificate;
-}
-
-/** The parts of a TLS peer certificate providers use (node:tls' PeerCertificate has them). */
-export interface PeerCertificate {
-  /** Distinguished name fields (CN, O, OU…); a field repeated in the name is an array. */
-  subject: Record<string, string | string[] | undefined>;
-  subjectaltname?: string;
-  fingerprint256: string;
-  /** DER bytes. */
-  raw: Buffer;
-}
+import type { ConnectionHandshake } from '@edgemq/transport';
 
 /** Who asks to connect, as the protocol read it from its handshake. */
 export interface ConnectInfo extends ConnectionHandshake {

@@ -1,2 +1,3 @@
+export type { ConnectionHandshake, PeerCertificate } from '@edgemq/transport';
 export * from './access-control.js';
 export * from './client-permissions.js';

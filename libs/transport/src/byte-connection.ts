@@ -1,8 +1,8 @@
 // A duplex byte connection as the protocol layer sees it: bytes in, bytes out, and
 // backpressure. Transports (WebSocket, TCP) implement it; protocols never see sockets.
-import type { ConnectionHandshake } from '@edgemq/access';
+import type { ConnectionHandshake, TransportKind } from './handshake.js';
 
-export type TransportKind = 'ws' | 'wss' | 'tcp' | 'tls';
+export type { TransportKind };
 
 export interface ConnectionHandler {
   /**

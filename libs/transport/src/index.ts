@@ -1,4 +1,5 @@
 export * from './byte-connection.js';
+export type * from './handshake.js';
 export * from './http-routes.js';
 export * from './protocol-selection.js';
 export * from './protocol-server.js';

@@ -2,8 +2,8 @@
 // each socket to one protocol as a ByteConnection.
 import net from 'node:net';
 import tls from 'node:tls';
-import type { ConnectionHandshake, PeerCertificate } from '@edgemq/access';
 import type { Acceptor, ByteConnection, ConnectionHandler, TransportKind } from './byte-connection.js';
+import type { ConnectionHandshake, PeerCertificate } from './handshake.js';
 import { bindAddresses } from './loopback.js';
 import { readTlsFiles, type TlsFiles } from './tls-files.js';
 import { CorkedOutput } from './write-batch.js';

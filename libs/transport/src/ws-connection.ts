@@ -5,8 +5,8 @@
 // traffic before uWS's hard limit closes the socket.
 
 import type { WebSocket } from 'uWebSockets.js';
-import type { ConnectionHandshake } from '@edgemq/access';
 import type { ByteConnection, ConnectionHandler, TransportKind } from './byte-connection.js';
+import type { ConnectionHandshake } from './handshake.js';
 import type { WsProtocol } from './protocol-selection.js';
 import { CorkedOutput, Scratch } from './write-batch.js';
 

@@ -3,11 +3,11 @@
 // bulky parts once, so an idle connection does not keep them.
 import { readFile } from 'node:fs/promises';
 import tls from 'node:tls';
-import type { ConnectionHandshake } from '@edgemq/access';
 import { selfSignedCertificate, type TestCertificate, waitFor } from '@edgemq/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { Acceptor, ByteConnection } from '../src/byte-connection.js';
+import type { ConnectionHandshake } from '../src/handshake.js';
 import { TcpServer } from '../src/tcp-server.js';
 import { WsServer } from '../src/ws-server.js';
 
