@@ -3,14 +3,12 @@
 // will and every PUBLISH, authorize every SUBSCRIBE filter. Answers may come synchronously
 // or as promises; a refusal is the protocol's own (CONNACK, PUBACK, SUBACK codes).
 import type { AccessControl, AuthenticatedClient, ConnectInfo } from '@edgemq/access';
-import { createLogger, startNode } from '@edgemq/broker';
-import { configSchema } from '@edgemq/config';
 import { waitFor } from '@edgemq/testkit';
 import type { IConnackPacket, IConnectPacket } from 'mqtt-packet';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RC } from './helpers/mqtt5.js';
 import { type MqttLevel, RawClient } from './helpers/raw-client.js';
-import { type TestNode, type TransportName, transports, unique } from './helpers/test-node.js';
+import { type TransportName, transports, unique, useTestNode } from './helpers/test-node.js';
 
 /** Users: alice/secret may connect; mallory is known and refused; anyone else anonymous. */
 class TestAccess implements AccessControl {
@@ -47,29 +45,18 @@ const BAD_USERNAME_OR_PASSWORD = 0x86;
 const NOT_AUTHORIZED = 0x87;
 
 const access = new TestAccess();
-let node: TestNode;
-beforeAll(async () => {
-  const config = configSchema.parse({
-    host: '127.0.0.1',
-    logLevel: 'silent',
-    http: { port: 0 },
-    mqtt: { port: 0 },
-  });
-  const started = await startNode(config, createLogger('silent', 'test'), { access });
-  node = Object.assign(started, {
-    wsUrl: `ws://127.0.0.1:${started.ports.http}/mqtt?token=abc`,
-    tcpUrl: `mqtt://127.0.0.1:${started.ports.mqtt}`,
-    httpUrl: `http://127.0.0.1:${started.ports.http}`,
-  });
-});
-afterAll(() => node.stop());
+const node = useTestNode({}, { access });
 
 async function connect(
   transport: TransportName,
   level: MqttLevel,
   fields: Partial<IConnectPacket> & { clientId: string },
 ): Promise<{ raw: RawClient; connack: IConnackPacket }> {
-  const raw = await RawClient.open(node, transport, level);
+  // Over WebSocket with a query string, as a browser passing a token would.
+  const raw =
+    transport === 'ws'
+      ? await RawClient.openUrl(`${node().wsUrl}?token=abc`, level)
+      : await RawClient.open(node(), transport, level);
   raw.send({
     cmd: 'connect',
     protocolId: level === 3 ? 'MQIsdp' : 'MQTT',

@@ -1,17 +1,14 @@
 // The node serves its protocols through one list (ProtocolServer): /healthz, /metrics and
 // the start-up line name every protocol's endpoints and connections.
 import { connectClient } from '@edgemq/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestNode, type TestNode } from './helpers/test-node.js';
+import { describe, expect, it } from 'vitest';
+import { useTestNode } from './helpers/test-node.js';
 
-let node: TestNode;
-beforeAll(async () => {
-  node = await startTestNode();
-});
-afterAll(() => node.stop());
+const testNode = useTestNode();
 
 describe('protocols plugged into the node', () => {
   it('every protocol server wants its listeners and is bound', () => {
+    const node = testNode();
     expect(node.protocols.map((p) => p.name)).toEqual(['mqtt']);
     expect(node.ports.mqtt).toBeGreaterThan(0);
     expect(node.endpoints).toEqual([
@@ -22,6 +19,7 @@ describe('protocols plugged into the node', () => {
   });
 
   it('/healthz lists the endpoints and the connections of each protocol', async () => {
+    const node = testNode();
     const client = await connectClient(node.tcpUrl, { clientId: 'protocols-health' });
     const body = (await (await fetch(`${node.httpUrl}/healthz`)).json()) as Record<string, unknown>;
     expect(body.endpoints).toEqual(node.endpoints);
@@ -31,6 +29,7 @@ describe('protocols plugged into the node', () => {
   });
 
   it('/metrics counts connections per protocol', async () => {
+    const node = testNode();
     const client = await connectClient(node.wsUrl, { clientId: 'protocols-metrics' });
     const text = await (await fetch(`${node.httpUrl}/metrics`)).text();
     expect(text).toMatch(/^edgemq_protocol_connections\{protocol="mqtt"\} 1$/m);

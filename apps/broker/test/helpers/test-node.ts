@@ -1,7 +1,7 @@
 // Starts a node in-process on free loopback ports for wire tests; stop() ends it.
 // useTestNode() is the fixture a test file uses: the node starts before its tests and stops after.
 import { randomBytes } from 'node:crypto';
-import { createLogger, type EdgeNode, startNode } from '@edgemq/broker';
+import { createLogger, type EdgeNode, type NodeOptions, startNode } from '@edgemq/broker';
 import { configSchema, type EdgeConfigInput } from '@edgemq/config';
 import { afterAll, beforeAll } from 'vitest';
 
@@ -18,7 +18,7 @@ export type Overrides = {
     : EdgeConfigInput[K];
 };
 
-export async function startTestNode(overrides: Overrides = {}): Promise<TestNode> {
+export async function startTestNode(overrides: Overrides = {}, options: NodeOptions = {}): Promise<TestNode> {
   const config = configSchema.parse({
     host: '127.0.0.1',
     logLevel: 'silent',
@@ -27,7 +27,7 @@ export async function startTestNode(overrides: Overrides = {}): Promise<TestNode
     http: { port: 0, ...overrides.http },
     mqtt: { port: 0, ...overrides.mqtt },
   });
-  const node = await startNode(config, createLogger(process.env.TEST_LOG_LEVEL ?? 'silent', 'test'));
+  const node = await startNode(config, createLogger(process.env.TEST_LOG_LEVEL ?? 'silent', 'test'), options);
   return Object.assign(node, {
     wsUrl: `ws://127.0.0.1:${node.ports.http}/mqtt`,
     tcpUrl: `mqtt://127.0.0.1:${node.ports.mqtt}`,
@@ -42,10 +42,10 @@ export async function startTestNode(overrides: Overrides = {}): Promise<TestNode
  *   const node = useTestNode({ mqtt: { maxInflight: 5 } });
  *   it('…', async () => { await rawConnect(node(), 'tcp', 4, { clientId: 'a' }); });
  */
-export function useTestNode(overrides: Overrides = {}): () => TestNode {
+export function useTestNode(overrides: Overrides = {}, options: NodeOptions = {}): () => TestNode {
   let node: TestNode | undefined;
   beforeAll(async () => {
-    node = await startTestNode(overrides);
+    node = await startTestNode(overrides, options);
   });
   afterAll(() => node?.stop());
   return () => {
