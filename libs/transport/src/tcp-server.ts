@@ -176,7 +176,7 @@ export class TcpServer {
 function peerCertificateOf(socket: net.Socket): PeerCertificate | undefined {
   if (!(socket instanceof tls.TLSSocket)) return undefined;
   const certificate = socket.getPeerCertificate();
-  if (!certificate || !certificate.raw) return undefined;
+  if (!certificate?.raw) return undefined;
   return {
     subject: { ...certificate.subject },
     subjectaltname: certificate.subjectaltname,
