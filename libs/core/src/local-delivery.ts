@@ -8,6 +8,7 @@ import type { BrokerState } from './broker-state.js';
 import type { Counters } from './counters.js';
 import type { ParkedQueues } from './parked-queues.js';
 import {
+  aloneVia,
   type Delivery,
   type IndexEntry,
   isSharedGroup,
@@ -94,7 +95,7 @@ export function isOwnAndNoLocal(message: Message, sub: Subscription): boolean {
 
 /** How `message` goes to one subscription: QoS = min(published, granted). */
 function deliveryOf(sub: Subscription, message: Message): Delivery {
-  return { qos: Math.min(message.qos, sub.options.qos) as QoS, via: sub.alone };
+  return { qos: Math.min(message.qos, sub.options.qos) as QoS, via: aloneVia(sub) };
 }
 
 /**

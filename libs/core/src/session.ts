@@ -25,8 +25,11 @@ export interface Subscription {
   options: SubscriptionOptions;
   /** Set for a shared subscription: the group it belongs to on this node. */
   group?: SharedGroup;
-  /** `[this]`, made once: the `via` of a delivery through this subscription alone. */
-  readonly alone: readonly Subscription[];
+  /**
+   * `[this]`, made at its first delivery (most subscriptions of a large index never match):
+   * the `via` of every delivery through this subscription alone (see aloneVia).
+   */
+  alone: readonly Subscription[] | undefined;
 }
 
 /**
@@ -41,6 +44,16 @@ export interface SharedGroup {
 }
 
 export type IndexEntry = Subscription | SharedGroup;
+
+/** `[sub]`, made once per subscription: a delivery through it alone allocates no array. */
+export function aloneVia(sub: Subscription): readonly Subscription[] {
+  let alone = sub.alone;
+  if (alone === undefined) {
+    alone = [sub];
+    sub.alone = alone;
+  }
+  return alone;
+}
 
 export const isSharedGroup = (entry: IndexEntry): entry is SharedGroup => 'members' in entry;
 

@@ -33,9 +33,7 @@ export class SubscriptionIndex {
       existing.options = options;
       return { sub: existing, existed: true };
     }
-    const alone: Subscription[] = [];
-    const sub: Subscription = { session, filter, options, alone };
-    alone.push(sub);
+    const sub: Subscription = { session, filter, options, alone: undefined };
     session.keepSubscription(sub);
     this.count++;
     const shared = parseSharedFilter(filter);

@@ -7,7 +7,7 @@ export interface OutboundMessage {
   message: Message;
   qos: QoS;
   retain: boolean;
-  subscriptionIds: number[];
+  subscriptionIds: readonly number[];
   /**
    * When this node took charge of delivering it (wall-clock ms): until it completes, the
    * node's replay mark stays at or before this time (see Broker.replayMarkMs).

@@ -51,7 +51,7 @@ export interface OutgoingPublishProperties extends Omit<PublishProperties, 'user
  */
 export function publishPropertiesFor(
   message: Message,
-  subscriptionIds: number[],
+  subscriptionIds: readonly number[],
   nowMs: number,
 ): OutgoingPublishProperties | undefined | null {
   const p = message.properties;
@@ -87,6 +87,6 @@ export function publishPropertiesFor(
     }
   }
   if (subscriptionIds.length === 1) out.subscriptionIdentifier = subscriptionIds[0];
-  else if (subscriptionIds.length > 1) out.subscriptionIdentifier = subscriptionIds;
+  else if (subscriptionIds.length > 1) out.subscriptionIdentifier = [...subscriptionIds];
   return any || subscriptionIds.length > 0 ? out : undefined;
 }

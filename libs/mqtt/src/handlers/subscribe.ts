@@ -9,11 +9,11 @@ import type { ClientLink } from '../handler-context.js';
 import type { OpenMqttClient } from '../open-client.js';
 import { ReasonCode, SUBACK_FAILURE } from '../reason-codes.js';
 import { sendSuback } from '../send.js';
-import type { MqttSubscriptionData } from '../subscription-data.js';
+import { mqttSubscriptionData } from '../subscription-data.js';
 
 interface Granted {
   qos: QoS;
-  subscriptionIds: number[];
+  subscriptionIds: readonly number[];
   retained: Message[];
 }
 
@@ -64,11 +64,7 @@ async function grant(
   subscriptionId: number | undefined,
 ): Promise<Outcome> {
   const { link, session } = client;
-  const data: MqttSubscriptionData = {
-    retainAsPublished: sub.rap ?? false,
-    retainHandling: (sub.rh ?? 0) as 0 | 1 | 2,
-    subscriptionIds: subscriptionId === undefined ? [] : [subscriptionId],
-  };
+  const data = mqttSubscriptionData(sub.rap ?? false, (sub.rh ?? 0) as 0 | 1 | 2, subscriptionId);
   const options: SubscriptionOptions = { qos: sub.qos, noLocal: sub.nl ?? false, protocol: data };
   const { existed } = await link.broker.subscribe(session, sub.topic, options);
   const retained = await retainedOnSubscribe(link, sub.topic, data.retainHandling, existed);
