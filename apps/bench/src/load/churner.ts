@@ -1,10 +1,19 @@
-// Subscription churn beside a load: clients that connect at a steady rate, subscribe a few
-// filters no traffic matches, stay a moment and leave (clean session, so leaving removes
-// the subscriptions). This is what a broker sees from browsers opening and closing tabs;
-// each arrival and departure changes the subscription index while messages flow.
+// Subscription churn beside a load, two ways. ConnectionChurner: clients that connect at a
+// steady rate, subscribe a few filters no traffic matches, stay a moment and leave (clean
+// session, so leaving removes the subscriptions): what a broker sees from browsers opening
+// and closing tabs. ResubscribeChurner: a few long-lived clients that subscribe new
+// unmatched filters and unsubscribe old ones at a steady rate: the same index changes
+// without the cost of connections, so what they cost the matching of live traffic shows.
+import mqttPacket from 'mqtt-packet';
 import { connectPacket, disconnectPacket, subscribePacket } from './packets.js';
 import { unrelatedFilter } from './plan.js';
 import { type Endpoint, openWire, type Wire } from './wire.js';
+
+export interface Churner {
+  start(): void;
+  /** Stops, closes its connections, and reports the rate achieved. */
+  stop(): ChurnFigures;
+}
 
 export interface ChurnSettings {
   /** New connections per second. */
@@ -18,7 +27,7 @@ export interface ChurnSettings {
 }
 
 export interface ChurnFigures {
-  /** Connections that subscribed and left while the churn ran. */
+  /** Connections that subscribed and left (or SUBSCRIBE/UNSUBSCRIBE pairs sent) while the churn ran. */
   completed: number;
   /** Subscribe + unsubscribe changes per second the broker saw (2 per filter per connection). */
   changesPerSec: number;
@@ -27,7 +36,7 @@ export interface ChurnFigures {
 
 const TICK_MS = 10;
 
-export class SubscriptionChurner {
+export class ConnectionChurner implements Churner {
   private timer?: NodeJS.Timeout;
   private startedAt = 0;
   private opened = 0;
@@ -98,4 +107,84 @@ export class SubscriptionChurner {
     this.live.delete(wire);
     this.completed++;
   }
+}
+
+export interface ResubscribeSettings {
+  /** Subscription changes per second (a SUBSCRIBE and an UNSUBSCRIBE are two). */
+  changesPerSec: number;
+  /** Long-lived connections the changes are spread over. */
+  connections: number;
+  /** Filters each holds before it unsubscribes its oldest for every new one. */
+  held: number;
+  firstFilter: number;
+}
+
+export class ResubscribeChurner implements Churner {
+  private timer?: NodeJS.Timeout;
+  private startedAt = 0;
+  private steps = 0;
+  private nextFilter: number;
+  private readonly clients: Array<{ wire: Wire; filters: string[]; packetId: number }> = [];
+
+  private constructor(private readonly settings: ResubscribeSettings) {
+    this.nextFilter = settings.firstFilter;
+  }
+
+  /** Connects the long-lived clients (CONNACK read) before the churn starts. */
+  static async connect(endpoint: Endpoint, settings: ResubscribeSettings): Promise<ResubscribeChurner> {
+    const churner = new ResubscribeChurner(settings);
+    for (let i = 0; i < settings.connections; i++) {
+      const wire = await openWire(endpoint);
+      await new Promise<void>((resolve, reject) => {
+        let acked = false;
+        wire.onData(() => {
+          if (!acked) {
+            acked = true;
+            resolve();
+          }
+        });
+        wire.onClose(() => reject(new Error('closed before CONNACK')));
+        wire.write(connectPacket(`resubscribe-${i}`, 0));
+      });
+      churner.clients.push({ wire, filters: [], packetId: 0 });
+    }
+    return churner;
+  }
+
+  start(): void {
+    this.startedAt = performance.now();
+    this.timer = setInterval(() => this.tick(), TICK_MS);
+  }
+
+  stop(): ChurnFigures {
+    clearInterval(this.timer);
+    const seconds = (performance.now() - this.startedAt) / 1000;
+    for (const { wire } of this.clients) wire.close();
+    const changes = this.steps * 2;
+    return { completed: this.steps, changesPerSec: seconds > 0 ? changes / seconds : 0, failed: 0 };
+  }
+
+  /** One step: a new filter on the next client, and its oldest one dropped once it holds enough. */
+  private tick(): void {
+    const due = Math.floor(((performance.now() - this.startedAt) / 1000) * (this.settings.changesPerSec / 2));
+    while (this.steps < due) {
+      const client = this.clients[this.steps % this.clients.length];
+      this.steps++;
+      if (!client.wire.writable) continue;
+      const filter = unrelatedFilter(this.nextFilter++);
+      client.filters.push(filter);
+      client.wire.write(subscribePacket(nextId(client), [filter], 0));
+      if (client.filters.length > this.settings.held) {
+        const oldest = client.filters.shift() as string;
+        client.wire.write(
+          mqttPacket.generate({ cmd: 'unsubscribe', messageId: nextId(client), unsubscriptions: [oldest] }),
+        );
+      }
+    }
+  }
+}
+
+function nextId(client: { packetId: number }): number {
+  client.packetId = (client.packetId % 65535) + 1;
+  return client.packetId;
 }

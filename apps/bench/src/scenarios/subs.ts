@@ -4,11 +4,13 @@
 // sensors/ and bench/other/, as index-subs; `--per-packet` per SUBSCRIBE), then runs the
 // same pairs load again on the same broker. A ratio near 1 means the extra subscriptions
 // cost nothing per message; also reported: subscribe rate and broker RSS per subscription.
-// Then the churn variant: the same load once more while `--churn` clients per second
-// connect, subscribe `--churn-filters` more unmatched filters, stay `--churn-hold-ms` and
-// leave; "churn ÷ after" near 1 means subscription changes do not slow matching (a match
-// cache cleared on every change would keep the broker's hot topics cold).
-import { type ChurnFigures, SubscriptionChurner } from '../load/churner.js';
+// Then the churn variant: the same load once more while subscriptions to unmatched filters
+// come and go: by default (`--churn-mode subscriptions`) 10 long-lived clients subscribe
+// and unsubscribe at `--churn` changes per second; with `--churn-mode connections`,
+// `--churn` clients per second connect, subscribe `--churn-filters` filters, stay
+// `--churn-hold-ms` and leave. "churn ÷ after" near 1 means subscription changes do not
+// slow matching (a match cache cleared on every change would keep hot topics cold).
+import { type Churner, type ChurnFigures, ConnectionChurner, ResubscribeChurner } from '../load/churner.js';
 import { type LoadResult, startHolder } from '../load/coordinator.js';
 import { compact } from '../report/svg.js';
 import { formatInt, numberFlag } from '../scenario.js';
@@ -30,7 +32,12 @@ interface SubsSettings {
   subscriptions: number;
   connections: number;
   perPacket: number;
-  churn: { connectionsPerSec: number; filtersPerConnection: number; holdMs: number };
+  churn: {
+    mode: 'subscriptions' | 'connections';
+    rate: number;
+    filtersPerConnection: number;
+    holdMs: number;
+  };
 }
 
 interface SubsFigures {
@@ -58,19 +65,20 @@ export const subs = defineBrokerScenario<SubsFigures>({
     'per-packet': { type: 'string', default: '100', description: 'filters per SUBSCRIBE packet' },
     churn: {
       type: 'string',
-      default: '500',
+      default: '5000',
       description:
-        'churn variant: clients per second that connect, subscribe and leave during a third run (0 = skip)',
+        'churn variant, in a third run: subscription changes/s (mode subscriptions) or clients/s that connect, subscribe and leave (mode connections); 0 = skip',
     },
+    'churn-mode': { type: 'string', default: 'subscriptions', description: 'subscriptions | connections' },
     'churn-filters': {
       type: 'string',
       default: '4',
-      description: 'unmatched filters each churn client subscribes',
+      description: 'mode connections: unmatched filters each churn client subscribes',
     },
     'churn-hold-ms': {
       type: 'string',
       default: '100',
-      description: 'how long a churn client stays after its SUBACK',
+      description: 'mode connections: how long a churn client stays after its SUBACK',
     },
   },
   settings: (args): SubsSettings => {
@@ -82,7 +90,8 @@ export const subs = defineBrokerScenario<SubsFigures>({
       connections,
       perPacket: numberFlag(args, 'per-packet', { min: 1, integer: true, max: 10_000 }),
       churn: {
-        connectionsPerSec: numberFlag(args, 'churn', { min: 0, integer: true }),
+        mode: churnMode(args.flags['churn-mode']),
+        rate: numberFlag(args, 'churn', { min: 0, integer: true }),
         filtersPerConnection: numberFlag(args, 'churn-filters', { min: 1, integer: true }),
         holdMs: numberFlag(args, 'churn-hold-ms', { min: 0, integer: true }),
       },
@@ -111,8 +120,7 @@ export const subs = defineBrokerScenario<SubsFigures>({
       );
       const rssAfter = memory(pid)!;
       const after = await runPairs(ctx, s.pairs, `${ctx.label} after `);
-      const churn =
-        s.churn.connectionsPerSec > 0 ? await runWithChurn(ctx, s, subscriptions, after) : undefined;
+      const churn = s.churn.rate > 0 ? await runWithChurn(ctx, s, subscriptions, after) : undefined;
       return {
         subscriptions,
         subscribeMs,
@@ -196,7 +204,15 @@ async function runWithChurn(
   firstFilter: number,
   after: LoadResult,
 ): Promise<NonNullable<SubsFigures['churn']>> {
-  const churner = new SubscriptionChurner(ctx.endpoint, { ...s.churn, firstFilter });
+  const churner: Churner =
+    s.churn.mode === 'connections'
+      ? new ConnectionChurner(ctx.endpoint, { ...s.churn, connectionsPerSec: s.churn.rate, firstFilter })
+      : await ResubscribeChurner.connect(ctx.endpoint, {
+          changesPerSec: s.churn.rate,
+          connections: 10,
+          held: 100,
+          firstFilter,
+        });
   churner.start();
   let load: LoadResult;
   try {
@@ -208,4 +224,9 @@ async function runWithChurn(
   const figures = churner.stop();
   const ratio = after.deliveredPerSec > 0 ? load.deliveredPerSec / after.deliveredPerSec : 0;
   return { ...load, ...figures, ratio };
+}
+
+function churnMode(value: unknown): 'subscriptions' | 'connections' {
+  if (value === 'subscriptions' || value === 'connections') return value;
+  throw new Error(`--churn-mode must be subscriptions or connections, got ${String(value)}`);
 }
