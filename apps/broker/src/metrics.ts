@@ -50,6 +50,18 @@ export function createMetrics(status: () => NodeStatus, protocols: readonly Prot
       for (const p of protocols) this.set({ protocol: p.name }, p.connectionCount);
     },
   });
+  new Gauge({
+    name: 'edgemq_endpoint_info',
+    help: 'What clients connect to: one series per protocol endpoint, value 1',
+    labelNames: ['protocol', 'url'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [protocol, { endpoints }] of Object.entries(status().protocols)) {
+        for (const url of endpoints) this.set({ protocol, url }, 1);
+      }
+    },
+  });
   for (const p of protocols) {
     for (const g of p.gauges()) {
       new Gauge({

@@ -10,8 +10,8 @@ export interface NodeStatus {
   backbone: string;
   /** Open connections over every protocol. */
   connections: number;
-  /** Per protocol, by name. */
-  protocols: Record<string, { connections: number }>;
+  /** Per protocol, by name: its open connections and its endpoints. */
+  protocols: Record<string, { connections: number; endpoints: string[] }>;
   sessions: number;
   subscriptions: number;
   counters: Record<string, number>;

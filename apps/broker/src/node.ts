@@ -69,7 +69,8 @@ export async function startNode(
         });
   await watch?.start();
   const protocols = createProtocols(config, nodeId, broker, options.access ?? allowAll, log);
-  /** Filled in once every listener is bound. */
+  /** Each protocol's endpoints, filled in once every listener is bound. */
+  const protocolEndpoints = new Map<ProtocolServer, string[]>();
   let endpoints: string[] = [];
 
   const status = (): NodeStatus => ({
@@ -79,7 +80,12 @@ export async function startNode(
     ready: backbone.isReady(),
     backbone: backbone.kind,
     connections: protocols.reduce((n, p) => n + p.connectionCount, 0),
-    protocols: Object.fromEntries(protocols.map((p) => [p.name, { connections: p.connectionCount }])),
+    protocols: Object.fromEntries(
+      protocols.map((p) => [
+        p.name,
+        { connections: p.connectionCount, endpoints: protocolEndpoints.get(p) ?? [] },
+      ]),
+    ),
     sessions: broker.sessionCount,
     subscriptions: broker.subscriptionCount,
     counters: broker.counters.snapshot(),
@@ -124,19 +130,19 @@ export async function startNode(
   };
 
   const shown = config.host.includes(':') ? `[${config.host}]` : config.host;
-  endpoints = [
-    ...protocols.flatMap((p) => [
+  const tcpUrls = (p: ProtocolServer, tls: boolean) =>
+    tcp
+      .filter((t) => t.protocol === p && t.spec.tls === tls)
+      .map((t) => `${t.spec.scheme}://${shown}:${t.server.port}`);
+  for (const p of protocols) {
+    protocolEndpoints.set(p, [
       `ws://${shown}:${ws.port}${p.webSocketPath}`,
-      ...tcp
-        .filter((t) => t.protocol === p && !t.spec.tls)
-        .map((t) => `${t.spec.scheme}://${shown}:${t.server.port}`),
+      ...tcpUrls(p, false),
       ...(wss ? [`wss://${shown}:${wss.port}${p.webSocketPath}`] : []),
-      ...tcp
-        .filter((t) => t.protocol === p && t.spec.tls)
-        .map((t) => `${t.spec.scheme}://${shown}:${t.server.port}`),
-    ]),
-    `http://${shown}:${ws.port}/`,
-  ];
+      ...tcpUrls(p, true),
+    ]);
+  }
+  endpoints = [...protocols.flatMap((p) => protocolEndpoints.get(p) ?? []), `http://${shown}:${ws.port}/`];
   log.info({ ports: ports(), endpoints }, `EdgeMQ listening: ${endpoints.join('  ')}`);
 
   let stopping: Promise<void> | undefined;

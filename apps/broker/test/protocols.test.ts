@@ -23,16 +23,21 @@ describe('protocols plugged into the node', () => {
     const client = await connectClient(node.tcpUrl, { clientId: 'protocols-health' });
     const body = (await (await fetch(`${node.httpUrl}/healthz`)).json()) as Record<string, unknown>;
     expect(body.endpoints).toEqual(node.endpoints);
-    expect(body.protocols).toEqual({ mqtt: { connections: 1 } });
+    expect(body.protocols).toEqual({
+      mqtt: { connections: 1, endpoints: node.endpoints.filter((url) => !url.startsWith('http:')) },
+    });
     expect(body.connections).toBe(1);
     await client.end();
   });
 
-  it('/metrics counts connections per protocol', async () => {
+  it('/metrics counts connections per protocol and lists its endpoints', async () => {
     const node = testNode();
     const client = await connectClient(node.wsUrl, { clientId: 'protocols-metrics' });
     const text = await (await fetch(`${node.httpUrl}/metrics`)).text();
     expect(text).toMatch(/^edgemq_protocol_connections\{protocol="mqtt"\} 1$/m);
+    for (const url of node.endpoints.filter((u) => !u.startsWith('http:'))) {
+      expect(text).toContain(`edgemq_endpoint_info{protocol="mqtt",url="${url}"} 1`);
+    }
     await client.end();
   });
 });
