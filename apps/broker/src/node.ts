@@ -8,7 +8,7 @@ import { type AccessControl, allowAll } from '@edgemq/access';
 import { type Backbone, MemoryBackbone, RedisBackbone } from '@edgemq/backbone';
 import type { EdgeConfig } from '@edgemq/config';
 import { Broker, NodeWatch } from '@edgemq/core';
-import { type Acceptor, type ProtocolServer, TcpServer, type TlsFiles, WsServer } from '@edgemq/transport';
+import { type ProtocolServer, TcpServer, type TlsFiles, WsServer } from '@edgemq/transport';
 import { httpRoutes } from './http-api.js';
 import { createLogger, type Logger } from './logger.js';
 import type { NodeStatus } from './node-status.js';
@@ -93,6 +93,8 @@ export async function startNode(
   const { certFile, keyFile, passphrase } = config.tls;
   const tlsFiles: TlsFiles | undefined = certFile && keyFile ? { certFile, keyFile, passphrase } : undefined;
   const acceptors = Object.fromEntries(protocols.map((p) => [p.name, p.acceptor]));
+  // One set of routes (and one metrics registry) for the plain and the TLS HTTP port.
+  const routes = httpRoutes(status, protocols);
   const wsListener = (port: number, tls?: TlsFiles) =>
     new WsServer({
       host: config.host,
@@ -101,7 +103,7 @@ export async function startNode(
       idleTimeoutSec: config.http.idleTimeoutSec,
       maxBackpressureBytes: config.http.maxBackpressureBytes,
       acceptors,
-      routes: httpRoutes(status, protocols),
+      routes,
       tls,
     });
   // Certificates are checked here, before any port opens.
@@ -111,13 +113,13 @@ export async function startNode(
     protocol.tcpListeners(tlsFiles !== undefined).map((spec) => ({
       protocol,
       spec,
-      server: tcpListener(
-        config.host,
-        spec.port,
-        spec.maxBufferedBytes,
-        protocol.acceptor,
-        spec.tls ? tlsFiles : undefined,
-      ),
+      server: new TcpServer({
+        host: config.host,
+        port: spec.port,
+        maxBufferedBytes: spec.maxBufferedBytes,
+        acceptor: protocol.acceptor,
+        tls: spec.tls ? tlsFiles : undefined,
+      }),
     })),
   );
   const listeners = [ws, ...(wss ? [wss] : []), ...tcp.map((t) => t.server)];
@@ -162,14 +164,4 @@ export async function startNode(
   };
 
   return { nodeId, ports: ports(), endpoints, broker, protocols, logger: log, status, stop };
-}
-
-function tcpListener(
-  host: string,
-  port: number,
-  maxBufferedBytes: number,
-  acceptor: Acceptor,
-  tls?: TlsFiles,
-) {
-  return new TcpServer({ host, port, maxBufferedBytes, acceptor, tls });
 }

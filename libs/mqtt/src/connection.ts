@@ -49,7 +49,6 @@ export class MqttConnection
   state: State = 'awaiting-connect';
   /** What CONNECT settled; set before the session is claimed. */
   private settings?: NegotiatedSession;
-  private permissions?: ClientPermissions;
   /** Made at CONNACK: what handlers of every packet after CONNECT receive. */
   client?: OpenMqttClient;
   /** Published if the connection ends without DISCONNECT; dropped by a clean one. */
@@ -214,9 +213,8 @@ export class MqttConnection
 
   // --- ConnectingClient: the CONNECT handler drives these ---
 
-  settle(settings: NegotiatedSession, permissions: ClientPermissions): void {
+  settle(settings: NegotiatedSession): void {
     this.settings = settings;
-    this.permissions = permissions;
     this.will = settings.will;
     this.problemInformation = settings.problemInformation;
     this.clientMaxPacketBytes = settings.clientMaxPacketBytes;
@@ -226,9 +224,14 @@ export class MqttConnection
       this.outbound.limitInflight(settings.clientReceiveMaximum);
   }
 
-  open(result: OpenSessionResult, sessionPresent: boolean, connack: ConnackProperties): void {
-    const { settings, permissions } = this;
-    if (!settings || !permissions) throw new Error('open() before settle()');
+  open(
+    result: OpenSessionResult,
+    sessionPresent: boolean,
+    connack: ConnackProperties,
+    permissions: ClientPermissions,
+  ): void {
+    const { settings } = this;
+    if (!settings) throw new Error('open() before settle()');
     const state = result.protocolState as MqttProtocolState | undefined;
     sendConnack(this, ReasonCode.success, sessionPresent, connack);
     this.client = new OpenMqttClient(this, settings, result.session, permissions, state?.incomingQos2);

@@ -37,10 +37,15 @@ export interface ConnectingClient extends ClientLink {
   readonly access: AccessControl;
   /** What the transport knew at connect (address, upgrade request, certificate); taken once. */
   takeHandshake(): ConnectionHandshake;
-  /** The negotiated settings and the client's permissions apply from now on (before the session is claimed). */
-  settle(settings: NegotiatedSession, permissions: ClientPermissions): void;
+  /** The negotiated settings apply from now on (before the session is claimed). */
+  settle(settings: NegotiatedSession): void;
   /** The session is claimed: send CONNACK, resume what it had in flight, start keep-alive. */
-  open(result: OpenSessionResult, sessionPresent: boolean, connack: ConnackProperties): void;
+  open(
+    result: OpenSessionResult,
+    sessionPresent: boolean,
+    connack: ConnackProperties,
+    permissions: ClientPermissions,
+  ): void;
 }
 
 /** The connection under an open client (see OpenMqttClient): its lazily made outbound flow, and close. */

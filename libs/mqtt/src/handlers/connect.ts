@@ -14,7 +14,7 @@ export async function handleConnect(conn: ConnectingClient, packet: IConnectPack
   const { settings, connack } = negotiate(packet, conn.version, conn.options);
   const permissions = await authenticate(conn, packet, settings);
   if (conn.closed) return; // gone while access control answered: nothing was claimed
-  conn.settle(settings, permissions);
+  conn.settle(settings);
   const { broker } = conn;
   const result = await broker.openSession({
     clientId: settings.clientId,
@@ -38,7 +38,7 @@ export async function handleConnect(conn: ConnectingClient, packet: IConnectPack
   }
   // [MQTT-3.2.2-1] a clean session never reports a present session.
   const present = !settings.cleanStart && result.present;
-  conn.corked(() => conn.open(result, present, connack));
+  conn.corked(() => conn.open(result, present, connack, permissions));
 }
 
 /**
