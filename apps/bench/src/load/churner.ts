@@ -36,10 +36,38 @@ export interface ChurnFigures {
 
 const TICK_MS = 10;
 
-export class ConnectionChurner implements Churner {
+/** Calls `step` at `perSec` on average: each tick as often as the time since start owes (catching up after a slow one). */
+class Pacer {
   private timer?: NodeJS.Timeout;
   private startedAt = 0;
-  private opened = 0;
+  /** Steps taken so far. */
+  count = 0;
+
+  constructor(
+    private readonly perSec: number,
+    private readonly step: () => void,
+  ) {}
+
+  start(): void {
+    this.startedAt = performance.now();
+    this.timer = setInterval(() => {
+      const due = Math.floor(((performance.now() - this.startedAt) / 1000) * this.perSec);
+      while (this.count < due) {
+        this.count++;
+        this.step();
+      }
+    }, TICK_MS);
+  }
+
+  /** Stops stepping; returns the seconds it ran. */
+  stop(): number {
+    clearInterval(this.timer);
+    return (performance.now() - this.startedAt) / 1000;
+  }
+}
+
+export class ConnectionChurner implements Churner {
+  private readonly pacer: Pacer;
   private completed = 0;
   private failed = 0;
   private nextFilter: number;
@@ -50,17 +78,20 @@ export class ConnectionChurner implements Churner {
     private readonly settings: ChurnSettings,
   ) {
     this.nextFilter = settings.firstFilter;
+    this.pacer = new Pacer(settings.connectionsPerSec, () => {
+      this.visit(this.pacer.count).catch(() => {
+        this.failed++;
+      });
+    });
   }
 
   start(): void {
-    this.startedAt = performance.now();
-    this.timer = setInterval(() => this.tick(), TICK_MS);
+    this.pacer.start();
   }
 
   /** Stops arrivals, closes who is still there, and reports the rate achieved. */
   stop(): ChurnFigures {
-    clearInterval(this.timer);
-    const seconds = (performance.now() - this.startedAt) / 1000;
+    const seconds = this.pacer.stop();
     for (const wire of this.live) wire.close();
     this.live.clear();
     const changes = this.completed * this.settings.filtersPerConnection * 2;
@@ -71,21 +102,10 @@ export class ConnectionChurner implements Churner {
     };
   }
 
-  /** Opens as many connections as the rate owes by now (catching up after a slow tick). */
-  private tick(): void {
-    const due = Math.floor(((performance.now() - this.startedAt) / 1000) * this.settings.connectionsPerSec);
-    while (this.opened < due) {
-      this.opened++;
-      this.visit().catch(() => {
-        this.failed++;
-      });
-    }
-  }
-
-  private async visit(): Promise<void> {
+  /** Connection number `n` arrives, subscribes, stays and leaves. */
+  private async visit(n: number): Promise<void> {
     const wire = await openWire(this.endpoint);
     this.live.add(wire);
-    const n = this.opened;
     const filters = Array.from({ length: this.settings.filtersPerConnection }, () =>
       unrelatedFilter(this.nextFilter++),
     );
@@ -120,14 +140,14 @@ export interface ResubscribeSettings {
 }
 
 export class ResubscribeChurner implements Churner {
-  private timer?: NodeJS.Timeout;
-  private startedAt = 0;
-  private steps = 0;
+  private readonly pacer: Pacer;
   private nextFilter: number;
   private readonly clients: Array<{ wire: Wire; filters: string[]; packetId: number }> = [];
 
   private constructor(private readonly settings: ResubscribeSettings) {
     this.nextFilter = settings.firstFilter;
+    // Each step is a SUBSCRIBE and (once a client holds enough) an UNSUBSCRIBE: two changes.
+    this.pacer = new Pacer(settings.changesPerSec / 2, () => this.step());
   }
 
   /** Connects the long-lived clients (CONNACK read) before the churn starts. */
@@ -152,34 +172,28 @@ export class ResubscribeChurner implements Churner {
   }
 
   start(): void {
-    this.startedAt = performance.now();
-    this.timer = setInterval(() => this.tick(), TICK_MS);
+    this.pacer.start();
   }
 
   stop(): ChurnFigures {
-    clearInterval(this.timer);
-    const seconds = (performance.now() - this.startedAt) / 1000;
+    const seconds = this.pacer.stop();
     for (const { wire } of this.clients) wire.close();
-    const changes = this.steps * 2;
-    return { completed: this.steps, changesPerSec: seconds > 0 ? changes / seconds : 0, failed: 0 };
+    const steps = this.pacer.count;
+    return { completed: steps, changesPerSec: seconds > 0 ? (steps * 2) / seconds : 0, failed: 0 };
   }
 
   /** One step: a new filter on the next client, and its oldest one dropped once it holds enough. */
-  private tick(): void {
-    const due = Math.floor(((performance.now() - this.startedAt) / 1000) * (this.settings.changesPerSec / 2));
-    while (this.steps < due) {
-      const client = this.clients[this.steps % this.clients.length];
-      this.steps++;
-      if (!client.wire.writable) continue;
-      const filter = unrelatedFilter(this.nextFilter++);
-      client.filters.push(filter);
-      client.wire.write(subscribePacket(nextId(client), [filter], 0));
-      if (client.filters.length > this.settings.held) {
-        const oldest = client.filters.shift() as string;
-        client.wire.write(
-          mqttPacket.generate({ cmd: 'unsubscribe', messageId: nextId(client), unsubscriptions: [oldest] }),
-        );
-      }
+  private step(): void {
+    const client = this.clients[this.pacer.count % this.clients.length];
+    if (!client.wire.writable) return;
+    const filter = unrelatedFilter(this.nextFilter++);
+    client.filters.push(filter);
+    client.wire.write(subscribePacket(nextId(client), [filter], 0));
+    if (client.filters.length > this.settings.held) {
+      const oldest = client.filters.shift() as string;
+      client.wire.write(
+        mqttPacket.generate({ cmd: 'unsubscribe', messageId: nextId(client), unsubscriptions: [oldest] }),
+      );
     }
   }
 }
