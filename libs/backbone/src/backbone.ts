@@ -144,7 +144,8 @@ export interface Backbone {
   /**
    * Appends messages to the fan-out log. Resolves once they are stored
    * ("acknowledged means stored"). A node delivers its own messages locally itself;
-   * the handler given to `onRemote` sees only other nodes' messages.
+   * the handler given to `onRemote` sees only other nodes' messages. Rejects when any
+   * is not stored; with a PartialAppendError when some of them are (they reach readers).
    */
   append(messages: Message[]): Promise<void>;
   onRemote(handler: RemoteMessageHandler): void;
@@ -165,4 +166,23 @@ export interface Backbone {
   readonly control: ControlChannel;
   readonly nodes: NodeRegistry;
   readonly shared: SharedRegistry;
+}
+
+/**
+ * An append that stored some of its messages and not the others (the log is sharded, one
+ * write per shard): what is in `stored` reaches other nodes, the rest does not.
+ */
+export class PartialAppendError extends Error {
+  constructor(
+    readonly stored: ReadonlySet<Message>,
+    override readonly cause: unknown,
+  ) {
+    super(`log append stored ${stored.size} message(s) and failed for the rest: ${String(cause)}`);
+    this.name = 'PartialAppendError';
+  }
+}
+
+/** Whether `message` of a rejected append is in the log all the same. */
+export function storedDespite(error: unknown, message: Message): boolean {
+  return error instanceof PartialAppendError && error.stored.has(message);
 }

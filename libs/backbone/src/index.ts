@@ -8,3 +8,4 @@ export {
   type MemoryLogMember,
 } from './memory/memory-backbone.js';
 export { RedisBackbone, type RedisBackboneOptions } from './redis/redis-backbone.js';
+export { shardOf } from './redis/shard.js';

@@ -1,7 +1,9 @@
 // Collects publishes made in one turn of the event loop into one backbone append, so
-// storage round trips are per batch, not per message. Each caller gets the promise of
-// the batch its message went into: it resolves once that batch is stored. A batch nobody
-// waits for (QoS 0 only) that fails is lost: logged once per outage, then counted.
+// storage round trips are per batch, not per message. When the append settles, `settled`
+// sees the batch in publish order (local delivery happens there, after the store, so that
+// a refused publish reaches nobody and QoS 0 keeps its place among QoS 1/2 messages); then
+// each caller of `add` learns its batch's outcome. A batch nobody waits for (QoS 0 only)
+// that fails is lost to other nodes: logged once per outage, then counted.
 import type { Message } from '@edgemq/model';
 import type { CoreLogger } from './core-logger.js';
 
@@ -16,6 +18,7 @@ export class AppendBatcher {
 
   constructor(
     private readonly append: (messages: Message[]) => Promise<void>,
+    private readonly settled: (messages: readonly Message[], error: unknown) => void,
     private readonly log: CoreLogger,
   ) {}
 
@@ -48,16 +51,25 @@ export class AppendBatcher {
     this.batch = [];
     this.waiters = undefined;
     this.scheduled = false;
-    const appended = this.append(messages);
-    if (waiters) appended.then(waiters.resolve, waiters.reject);
-    else appended.then(this.stored, (error: unknown) => this.lose(messages.length, error));
+    this.append(messages).then(
+      () => {
+        this.settled(messages, undefined);
+        if (waiters) waiters.resolve();
+        else this.stored();
+      },
+      (error: unknown) => {
+        this.settled(messages, error);
+        if (waiters) waiters.reject(error);
+        else this.lose(messages.length, error);
+      },
+    );
   }
 
-  private readonly stored = (): void => {
+  private stored(): void {
     if (this.lost === 0) return;
     this.log.info({ lost: this.lost }, 'log appends stored again after QoS 0 messages were lost');
     this.lost = 0;
-  };
+  }
 
   private lose(count: number, error: unknown): void {
     // One line per outage, not one per event-loop turn of QoS 0 traffic.

@@ -6,7 +6,7 @@
 // replay.ts, a dead node's clients in dead-node-adoption.ts; state they share in
 // broker-state.ts. Retained topic names and subscribe/unsubscribe are small enough to
 // stay here.
-import type { Backbone } from '@edgemq/backbone';
+import { type Backbone, storedDespite } from '@edgemq/backbone';
 import { isExpired, type Message } from '@edgemq/model';
 import { AppendBatcher } from './append-batcher.js';
 import { type BrokerOptions, type BrokerState, createBrokerState } from './broker-state.js';
@@ -50,6 +50,8 @@ export class Broker {
   private readonly ownership: SessionOwnership;
   private readonly adoption: DeadNodeAdoption;
   private publishSeq = 0;
+  /** Single node: how many sessions a stored QoS 1/2 publish went to, until publish() reads it. */
+  private readonly matchedLocally = new Map<Message, number>();
 
   constructor(
     private readonly backbone: Backbone,
@@ -61,7 +63,11 @@ export class Broker {
     this.log = state.log;
     this.clustered = state.clustered;
     this.wills = new Wills((will) => this.publish(will), state.log, state.now);
-    this.batcher = new AppendBatcher((messages) => backbone.append(messages), state.log);
+    this.batcher = new AppendBatcher(
+      (messages) => backbone.append(messages),
+      (messages, error) => this.deliverStored(messages, error),
+      state.log,
+    );
     this.local = new LocalSessions(state, this.wills);
     const parked = new ParkedQueues(state);
     this.delivery = new LocalDelivery(state, parked);
@@ -138,20 +144,29 @@ export class Broker {
   }
 
   /**
-   * Delivers to local subscribers now and resolves once the message is stored in the
-   * backbone (and, when retained, in the retained store).
+   * Stores the message in the backbone (and, when retained, in the retained store), then
+   * delivers it to local subscribers; resolves once both are done. Delivery waits for the
+   * store so that a publish the store refuses reaches nobody: the publisher is told it
+   * failed, and its retry is not a duplicate for anyone (docs/invariants.md).
    */
   async publish(message: Message): Promise<PublishResult> {
     this.accept(message);
-    const matched = this.delivery.deliver(message);
-    const stored = this.batcher.add(message);
-    await (message.retain ? Promise.all([stored, this.backbone.retained.set(message)]) : stored);
-    return { matched: this.clustered ? undefined : matched };
+    const stored = this.batcher.add(message).catch((error: unknown) => {
+      // Another shard's write of the same batch failed, not this message's.
+      if (!storedDespite(error, message)) throw error;
+    });
+    try {
+      await (message.retain ? Promise.all([stored, this.backbone.retained.set(message)]) : stored);
+      return { matched: this.clustered ? undefined : this.matchedLocally.get(message) };
+    } finally {
+      this.matchedLocally.delete(message);
+    }
   }
 
   /**
-   * The QoS 0 path: nothing is acknowledged, so nothing waits for the store and no promise
-   * is made per message. Retained messages take `publish`: their store must be awaited.
+   * The QoS 0 path: nothing is acknowledged, so no promise is made per message; it goes to
+   * local subscribers with its batch (deliverStored), stored or not. Retained messages take
+   * `publish`: their store must be awaited.
    */
   publishUnacknowledged(message: Message): void {
     if (message.retain) {
@@ -164,7 +179,6 @@ export class Broker {
       return;
     }
     this.accept(message);
-    this.delivery.deliver(message);
     this.batcher.push(message);
   }
 
@@ -198,6 +212,19 @@ export class Broker {
     for (const session of this.state.sessions.values()) clearTimeout(session.expiryTimer);
     this.wills.stop();
     this.state.membership.stop();
+  }
+
+  /**
+   * A batch of this node's publishes has been stored (or not): each stored message goes to
+   * the local subscribers now, in publish order; one the store refused goes to nobody,
+   * except QoS 0, which is best effort and keeps flowing locally while the store is away.
+   */
+  private deliverStored(messages: readonly Message[], error: unknown): void {
+    for (const message of messages) {
+      if (error !== undefined && message.qos > 0 && !storedDespite(error, message)) continue;
+      const matched = this.delivery.deliver(message);
+      if (!this.clustered && message.qos > 0) this.matchedLocally.set(message, matched);
+    }
   }
 
   private accept(message: Message): void {

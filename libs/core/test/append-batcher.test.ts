@@ -12,12 +12,18 @@ const msg = (topic: string): Message => ({
   createdAtMs: 0,
 });
 
+const none = () => undefined;
+
 describe('AppendBatcher', () => {
   it('appends everything added or pushed in one turn as one batch, in order', async () => {
     const batches: string[][] = [];
-    const batcher = new AppendBatcher(async (messages) => {
-      batches.push(messages.map((m) => m.topic));
-    }, silentLogger);
+    const batcher = new AppendBatcher(
+      async (messages) => {
+        batches.push(messages.map((m) => m.topic));
+      },
+      none,
+      silentLogger,
+    );
     batcher.push(msg('a'));
     const stored = batcher.add(msg('b'));
     batcher.push(msg('c'));
@@ -29,7 +35,11 @@ describe('AppendBatcher', () => {
 
   it('resolves a waiter only once its batch is stored, and rejects it when the append fails', async () => {
     let finish!: () => void;
-    const batcher = new AppendBatcher(() => new Promise<void>((resolve) => (finish = resolve)), silentLogger);
+    const batcher = new AppendBatcher(
+      () => new Promise<void>((resolve) => (finish = resolve)),
+      none,
+      silentLogger,
+    );
     let done = false;
     const stored = batcher.add(msg('a')).then(() => (done = true));
     await new Promise((r) => setImmediate(r));
@@ -37,16 +47,24 @@ describe('AppendBatcher', () => {
     finish();
     await stored;
     expect(done).toBe(true);
-    const failing = new AppendBatcher(async () => {
-      throw new Error('store down');
-    }, silentLogger);
+    const failing = new AppendBatcher(
+      async () => {
+        throw new Error('store down');
+      },
+      none,
+      silentLogger,
+    );
     await expect(failing.add(msg('x'))).rejects.toThrow('store down');
   });
 
   it('swallows the failure of a batch nobody waits for', async () => {
-    const failing = new AppendBatcher(async () => {
-      throw new Error('store down');
-    }, silentLogger);
+    const failing = new AppendBatcher(
+      async () => {
+        throw new Error('store down');
+      },
+      none,
+      silentLogger,
+    );
     const unhandled: unknown[] = [];
     const listener = (reason: unknown) => unhandled.push(reason);
     process.on('unhandledRejection', listener);
@@ -54,5 +72,23 @@ describe('AppendBatcher', () => {
     await new Promise((r) => setTimeout(r, 20));
     process.off('unhandledRejection', listener);
     expect(unhandled).toEqual([]);
+  });
+
+  it('hands each batch to `settled`, in publish order and with its error, before its waiters hear', async () => {
+    const seen: string[] = [];
+    let fail = false;
+    const batcher = new AppendBatcher(
+      async () => {
+        if (fail) throw new Error('store down');
+      },
+      (messages, error) =>
+        seen.push(`${messages.map((m) => m.topic).join(',')}:${error ? 'failed' : 'stored'}`),
+      silentLogger,
+    );
+    batcher.push(msg('a'));
+    await batcher.add(msg('b')).then(() => seen.push('waiter'));
+    fail = true;
+    await batcher.add(msg('c')).catch(() => seen.push('waiter told'));
+    expect(seen).toEqual(['a,b:stored', 'waiter', 'c:failed', 'waiter told']);
   });
 });

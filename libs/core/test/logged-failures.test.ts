@@ -128,9 +128,13 @@ describe('failures nobody waits for are logged with context', () => {
   it('QoS 0 appends that fail: one warn per outage, then one info when appends work again', async () => {
     const log = new RecordingLogger();
     let down = true;
-    const batcher = new AppendBatcher(async () => {
-      if (down) throw new Error('store down');
-    }, log);
+    const batcher = new AppendBatcher(
+      async () => {
+        if (down) throw new Error('store down');
+      },
+      () => undefined,
+      log,
+    );
     const turn = () => new Promise((r) => setTimeout(r, 5));
     batcher.push(msg('a', 0));
     batcher.push(msg('b', 0));

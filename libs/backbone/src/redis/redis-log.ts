@@ -15,6 +15,7 @@
 // disconnects the blocking connections instead of waiting out a BLOCK.
 
 import type { Message } from '@edgemq/model';
+import { PartialAppendError } from '../backbone.js';
 import { duplicateClient, type RedisClient as Redis } from './client.js';
 import { decodeBatch, encodeBatch } from './codec.js';
 import type { RedisKeys } from './keys.js';
@@ -63,8 +64,11 @@ export class RedisLog {
     }
     // One XADD per shard, all written before any reply is awaited (pipelined on the
     // socket). Not a MULTI/pipeline object: shards may live on different cluster nodes.
-    await Promise.all(
-      [...byShard].map(([shard, batch]) =>
+    // Each shard's write succeeds or fails on its own: the caller learns which messages
+    // are stored, so a refused publish is one that reaches nobody.
+    const shardBatches = [...byShard];
+    const outcomes = await Promise.allSettled(
+      shardBatches.map(([shard, batch]) =>
         redis.xadd(
           this.#keys.log(shard),
           'MAXLEN',
@@ -78,6 +82,13 @@ export class RedisLog {
         ),
       ),
     );
+    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failed === undefined) return;
+    const stored = new Set<Message>();
+    outcomes.forEach((o, i) => {
+      if (o.status === 'fulfilled') for (const message of shardBatches[i][1]) stored.add(message);
+    });
+    throw stored.size === 0 ? failed.reason : new PartialAppendError(stored, failed.reason);
   }
 
   /** Positions a reader per shard at the shard's current tail, then starts reading. */
