@@ -209,7 +209,7 @@ export class Broker {
 
   /** Node shutdown: forget local state (persistent records stay in the backbone). */
   stop(): void {
-    for (const session of this.state.sessions.values()) clearTimeout(session.expiryTimer);
+    for (const session of this.state.sessions.values()) session.expiry?.cancel();
     this.wills.stop();
     this.state.membership.stop();
   }

@@ -1,8 +1,10 @@
 // The sessions this node holds, as the rest of the cluster sees them: a session's
 // subscriptions sit in the index (a shared group's membership registered in the
 // backbone), its record is saved for whoever owns it next, and a parked session with an
-// expiry is discarded, with its record, when the expiry passes.
+// expiry is discarded, with its record, when the expiry passes. An expiry may lie up to
+// 0xFFFFFFFF s ahead, beyond Node's setTimeout: it waits on a LongTimeout.
 import type { SessionRecord } from '@edgemq/backbone';
+import { setLongTimeout } from '@edgemq/model';
 import type { BrokerState } from './broker-state.js';
 import type { Session, SubscriptionOptions } from './session.js';
 import { sharedFilterOf } from './shared-membership.js';
@@ -29,7 +31,7 @@ export class LocalSessions {
   /** Forgets `session` here: its subscriptions, expiry timer and shared group memberships. */
   discard(session: Session): void {
     const { state } = this;
-    clearTimeout(session.expiryTimer);
+    session.expiry?.cancel();
     for (const key of state.index.removeAll(session)) {
       state.membership.left(key).catch((error: unknown) => {
         state.log.warn(
@@ -64,22 +66,19 @@ export class LocalSessions {
   scheduleExpiry(session: Session, expiresAtMs: number): void {
     const { state } = this;
     const generation = session.generation;
-    session.expiryTimer = setTimeout(
-      () => {
-        if (state.sessions.get(session.clientId) !== session || !session.parked) return;
-        if (session.generation !== generation) return;
-        this.wills.fire(session.clientId); // the session ends: its will is due now
-        this.discard(session);
-        state.backbone.sessions.delete(session.clientId, generation).catch((error: unknown) => {
-          // The next claim treats the expired record as absent and drops it with its queue.
-          state.log.warn(
-            { clientId: session.clientId, generation, err: error },
-            'expired session record not deleted from the backbone',
-          );
-        });
-      },
-      Math.max(0, expiresAtMs - state.now()),
-    );
-    session.expiryTimer.unref();
+    session.expiry?.cancel();
+    session.expiry = setLongTimeout(() => {
+      if (state.sessions.get(session.clientId) !== session || !session.parked) return;
+      if (session.generation !== generation) return;
+      this.wills.fire(session.clientId); // the session ends: its will is due now
+      this.discard(session);
+      state.backbone.sessions.delete(session.clientId, generation).catch((error: unknown) => {
+        // The next claim treats the expired record as absent and drops it with its queue.
+        state.log.warn(
+          { clientId: session.clientId, generation, err: error },
+          'expired session record not deleted from the backbone',
+        );
+      });
+    }, expiresAtMs - state.now()).unref();
   }
 }

@@ -88,7 +88,7 @@ export class SessionOwnership {
     for (const sub of previous?.subscriptions ?? []) {
       if (!session.subscriptions.has(sub.filter)) local.restoreSubscription(session, sub.filter, sub.options);
     }
-    clearTimeout(session.expiryTimer);
+    session.expiry?.cancel();
     session.generation = claim.generation;
     session.persistent = request.persistent;
     session.sessionExpiryMs = request.sessionExpiryMs ?? (request.persistent ? null : 0);

@@ -1,7 +1,7 @@
 // A session is what the broker keeps per client id: its subscriptions and, while the
 // client is connected, the delivery target (the protocol connection). A persistent
 // session without a target is "parked": matching QoS>0 messages go to its queue.
-import type { Message, QoS } from '@edgemq/model';
+import type { LongTimeout, Message, QoS } from '@edgemq/model';
 
 /**
  * What core needs to route a message to a subscription, in any protocol. What only one
@@ -67,6 +67,11 @@ export interface Delivery {
    * no current subscription matches any more.
    */
   via: readonly Subscription[];
+  /**
+   * Set on a copy recovered for the session (replayed from the log after its node died, or
+   * queued for it elsewhere meanwhile): admitted once already, so outside the queue bound.
+   */
+  recovered?: true;
 }
 
 /** The protocol connection that currently serves a session. */
@@ -100,7 +105,8 @@ export class Session {
   sessionExpiryMs: number | null = 0;
   /** The connected client's will, stored so a survivor can publish it if this node dies. */
   will?: Message;
-  expiryTimer?: NodeJS.Timeout;
+  /** Ends the parked session when its expiry passes (LocalSessions.scheduleExpiry). */
+  expiry?: LongTimeout;
 
   constructor(readonly clientId: string) {}
 

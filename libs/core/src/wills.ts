@@ -1,12 +1,13 @@
 // Wills: a will is published when its connection ends without DISCONNECT, at once or,
 // with an MQTT 5 will delay, when the delay passes unless the client resumes the session
 // in time, and at the latest when the session ends [MQTT-3.1.3-9]. Nobody waits for a
-// will's publish, so one the backbone does not store is logged here.
-import type { Message } from '@edgemq/model';
+// will's publish, so one the backbone does not store is logged here. The delay may be up
+// to 0xFFFFFFFF s, beyond Node's setTimeout: it waits on a LongTimeout.
+import { type LongTimeout, type Message, setLongTimeout } from '@edgemq/model';
 import type { CoreLogger } from './core-logger.js';
 
 export class Wills {
-  private readonly pending = new Map<string, { timer: NodeJS.Timeout; message: Message }>();
+  private readonly pending = new Map<string, { timer: LongTimeout; message: Message }>();
 
   constructor(
     private readonly publish: (message: Message) => Promise<unknown>,
@@ -26,8 +27,7 @@ export class Wills {
 
   schedule(clientId: string, message: Message, delayMs: number): void {
     this.fire(clientId);
-    const timer = setTimeout(() => this.fire(clientId), delayMs);
-    timer.unref();
+    const timer = setLongTimeout(() => this.fire(clientId), delayMs).unref();
     this.pending.set(clientId, { timer, message });
   }
 
@@ -35,7 +35,7 @@ export class Wills {
   cancel(clientId: string): void {
     const entry = this.pending.get(clientId);
     if (!entry) return;
-    clearTimeout(entry.timer);
+    entry.timer.cancel();
     this.pending.delete(clientId);
   }
 
@@ -43,7 +43,7 @@ export class Wills {
   fire(clientId: string): void {
     const entry = this.pending.get(clientId);
     if (!entry) return;
-    clearTimeout(entry.timer);
+    entry.timer.cancel();
     this.pending.delete(clientId);
     this.publishNow(entry.message);
   }
@@ -53,7 +53,7 @@ export class Wills {
   }
 
   stop(): void {
-    for (const { timer } of this.pending.values()) clearTimeout(timer);
+    for (const { timer } of this.pending.values()) timer.cancel();
     this.pending.clear();
   }
 }
