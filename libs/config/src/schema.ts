@@ -53,6 +53,11 @@ export const mqttSchema = z
       .describe(
         'Cap on the MQTT 5 session expiry interval a client may ask for (4294967295 = never expires)',
       ),
+    persistentSessionExpirySec: int(1, 4_294_967_295)
+      .default(7200)
+      .describe(
+        "Seconds an MQTT 3.1.1/3.1 persistent session (clean session 0) outlives its client's last connection, like Mosquitto's `persistent_client_expiration` (4294967295 = never expires). 2 hours by default, as in EMQX, so abandoned client ids do not keep their session and queue forever",
+      ),
     sharedSubscriptions: z.boolean().default(true).describe('Allow `$share/{group}/{filter}` subscriptions'),
     subscriptionIdentifiers: z.boolean().default(true).describe('Allow MQTT 5 subscription identifiers'),
     wildcardSubscriptions: z.boolean().default(true).describe('Allow `+` and `#` in subscription filters'),

@@ -19,6 +19,7 @@ const defaults = {
     topicAliasMaximum: 16,
     outboundTopicAliases: false,
     maxSessionExpirySec: 4_294_967_295,
+    persistentSessionExpirySec: 7200,
     sharedSubscriptions: true,
     subscriptionIdentifiers: true,
     wildcardSubscriptions: true,

@@ -15,6 +15,7 @@ import {
   type ConnackProperties,
   LARGEST_PACKET_BYTES,
   type NegotiatedSession,
+  sessionExpiresAtMs,
 } from './negotiated-session.js';
 import { OpenMqttClient } from './open-client.js';
 import type { MqttOptions } from './options.js';
@@ -341,7 +342,7 @@ export class MqttConnection
             .closeSession(client.session, this, {
               persistent: settings.persistent,
               protocolState: settings.persistent ? this.protocolState(client) : undefined,
-              expiresAtMs: sessionExpiresAtMs(settings),
+              expiresAtMs: sessionExpiresAtMs(settings, Date.now()),
               will,
               willDelayMs: settings.willDelaySec * 1000,
             })
@@ -355,12 +356,6 @@ export class MqttConnection
   private protocolState(client: OpenMqttClient): MqttProtocolState {
     return { outbound: this.outbound.snapshot(), incomingQos2: [...(client.incomingQos2 ?? [])] };
   }
-}
-
-/** When a parked session may be discarded (null = never); 3.1.1 sessions never expire. */
-function sessionExpiresAtMs(settings: NegotiatedSession): number | null {
-  if (settings.version !== 5 || settings.sessionExpirySec === 0xffffffff) return null;
-  return Date.now() + settings.sessionExpirySec * 1000;
 }
 
 // Times in ms since this module loaded: small integers that fit a field unboxed (for ~24 days).

@@ -26,7 +26,10 @@ export interface NegotiatedSession {
   readonly keepAliveSec: number;
   /** Keep the session after this connection ends (3.1.1 clean session 0, 5.0 expiry > 0). */
   persistent: boolean;
-  /** MQTT 5 Session Expiry Interval in seconds (0xFFFFFFFF never expires); DISCONNECT may change it. */
+  /**
+   * Session Expiry Interval in seconds (0xFFFFFFFF never expires): MQTT 5's, which DISCONNECT
+   * may change; for a 3.1.1/3.1 persistent session the node's `persistentSessionExpirySec`.
+   */
   sessionExpirySec: number;
   /** Published if the connection ends without DISCONNECT. */
   readonly will?: Message;
@@ -67,7 +70,8 @@ export function negotiate(
       cleanStart,
       keepAliveSec: packet.keepalive ?? 0,
       persistent: !cleanStart,
-      sessionExpirySec: 0,
+      // 3.1.1 has no expiry of its own: an abandoned session would live forever otherwise.
+      sessionExpirySec: cleanStart ? 0 : options.persistentSessionExpirySec,
       will,
       willDelaySec: 0,
       problemInformation: true,
@@ -167,8 +171,17 @@ function willOf(
   };
 }
 
+/** The Session Expiry Interval that means "never expires" (MQTT 5 §3.1.2.11.2). */
+export const NEVER_EXPIRES_SEC = 0xffffffff;
+
 /** How long the session outlives the connection, as the broker stores it (null = never). */
 export function sessionExpiryMs(settings: NegotiatedSession): number | null {
-  if (settings.version !== 5) return settings.persistent ? null : 0;
-  return settings.sessionExpirySec === 0xffffffff ? null : settings.sessionExpirySec * 1000;
+  if (!settings.persistent) return 0;
+  return settings.sessionExpirySec === NEVER_EXPIRES_SEC ? null : settings.sessionExpirySec * 1000;
+}
+
+/** When a session parked at `nowMs` may be discarded (null = never), at every protocol level. */
+export function sessionExpiresAtMs(settings: NegotiatedSession, nowMs: number): number | null {
+  const expiryMs = sessionExpiryMs(settings);
+  return expiryMs === null ? null : nowMs + expiryMs;
 }

@@ -21,6 +21,8 @@ export interface MqttOptions {
   /** Use topic aliases towards 5.0 clients that allow them. */
   outboundTopicAliases: boolean;
   maxSessionExpirySec: number;
+  /** Session expiry of a 3.1.1/3.1 clean-session-0 session, in seconds (0xFFFFFFFF = never). */
+  persistentSessionExpirySec: number;
   sharedSubscriptions: boolean;
   subscriptionIdentifiers: boolean;
   wildcardSubscriptions: boolean;
