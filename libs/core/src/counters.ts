@@ -13,6 +13,8 @@ export class Counters {
   droppedExpired = 0;
   /** Messages dropped for one client because they exceed its Maximum Packet Size (MQTT 5). */
   droppedTooLarge = 0;
+  /** Messages dropped for one client because they could not be encoded for it (odd stored properties). */
+  droppedUnencodable = 0;
   /** QoS 1 messages re-delivered from the log for sessions whose node died. */
   replayed = 0;
 
@@ -24,6 +26,7 @@ export class Counters {
       droppedQueueOverflow: this.droppedQueueOverflow,
       droppedExpired: this.droppedExpired,
       droppedTooLarge: this.droppedTooLarge,
+      droppedUnencodable: this.droppedUnencodable,
       replayed: this.replayed,
     };
   }

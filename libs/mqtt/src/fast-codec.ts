@@ -14,7 +14,8 @@ import type {
   UserProperties,
 } from 'mqtt-packet';
 import type { ProtocolVersion } from './packet-codec.js';
-import { type PublishProperties, toUserPairs } from './properties.js';
+import type { PublishProperties } from './properties.js';
+import { bytesValue, subscriptionIdsValue, textValue, uintValue, userPairsValue } from './property-values.js';
 import { checkUtf8 } from './utf8-check.js';
 
 /** Node's unchecked Buffer string methods (what toString/write call after checking their arguments). */
@@ -128,7 +129,8 @@ export function decodeFast(
         p += 2;
       }
       if (version === 5) {
-        // Only an empty property section here; properties are mqtt-packet's to read.
+        // Only an empty property section here; properties are mqtt-packet's to read, so
+        // the rules on them (a property repeated: single-use-properties.ts) apply there.
         if (p >= end || bytes[p] !== 0) return undefined;
         p++;
       }
@@ -299,41 +301,46 @@ export interface EncodablePublishProperties extends Omit<PublishProperties, 'use
   userProperties?: Array<[string, string]> | UserProperties;
 }
 
-/** The property section of a PUBLISH (without its length); undefined when there is none. */
+/**
+ * The property section of a PUBLISH (without its length); undefined when there is none.
+ * Values of the wrong shape are left out rather than thrown on (property-values.ts): they
+ * may come from what another node stored, and must not make the message unsendable.
+ */
 export function encodePublishProperties(props: EncodablePublishProperties): Buffer | undefined {
-  const pairs = userPairsOf(props.userProperties);
-  const ids =
-    props.subscriptionIdentifier === undefined
-      ? undefined
-      : Array.isArray(props.subscriptionIdentifier)
-        ? props.subscriptionIdentifier
-        : [props.subscriptionIdentifier];
+  const formatIndicator = props.payloadFormatIndicator;
+  const expiry = uintValue(props.messageExpiryInterval, 0xffffffff);
+  const topicAlias = uintValue(props.topicAlias, 0xffff);
+  const contentType = textValue(props.contentType);
+  const responseTopic = textValue(props.responseTopic);
+  const correlationData = bytesValue(props.correlationData);
+  const ids = subscriptionIdsValue(props.subscriptionIdentifier);
+  const pairs = userPairsValue(props.userProperties);
   let size = 0;
-  if (props.payloadFormatIndicator !== undefined) size += 2;
-  if (props.messageExpiryInterval !== undefined) size += 5;
-  if (props.topicAlias !== undefined) size += 3;
-  if (props.contentType !== undefined) size += 3 + Buffer.byteLength(props.contentType);
-  if (props.responseTopic !== undefined) size += 3 + Buffer.byteLength(props.responseTopic);
-  if (props.correlationData !== undefined) size += 3 + props.correlationData.length;
+  if (formatIndicator !== undefined) size += 2;
+  if (expiry !== undefined) size += 5;
+  if (topicAlias !== undefined) size += 3;
+  if (contentType !== undefined) size += 3 + Buffer.byteLength(contentType);
+  if (responseTopic !== undefined) size += 3 + Buffer.byteLength(responseTopic);
+  if (correlationData !== undefined) size += 3 + correlationData.length;
   if (ids) for (const id of ids) size += 1 + varIntBytes(id);
   if (pairs) for (const [k, v] of pairs) size += 5 + Buffer.byteLength(k) + Buffer.byteLength(v);
   if (size === 0) return undefined;
   const buf = Buffer.allocUnsafe(size);
   let o = 0;
-  if (props.payloadFormatIndicator !== undefined) {
+  if (formatIndicator !== undefined) {
     buf[o++] = PAYLOAD_FORMAT_INDICATOR;
-    buf[o++] = props.payloadFormatIndicator ? 1 : 0;
+    buf[o++] = formatIndicator ? 1 : 0;
   }
-  if (props.messageExpiryInterval !== undefined) {
+  if (expiry !== undefined) {
     buf[o++] = MESSAGE_EXPIRY_INTERVAL;
-    o = buf.writeUInt32BE(props.messageExpiryInterval, o);
+    o = buf.writeUInt32BE(expiry, o);
   }
-  if (props.contentType !== undefined) o = writeString(buf, o, CONTENT_TYPE, props.contentType);
-  if (props.responseTopic !== undefined) o = writeString(buf, o, RESPONSE_TOPIC, props.responseTopic);
-  if (props.correlationData !== undefined) {
+  if (contentType !== undefined) o = writeString(buf, o, CONTENT_TYPE, contentType);
+  if (responseTopic !== undefined) o = writeString(buf, o, RESPONSE_TOPIC, responseTopic);
+  if (correlationData !== undefined) {
     buf[o++] = CORRELATION_DATA;
-    o = buf.writeUInt16BE(props.correlationData.length, o);
-    o += props.correlationData.copy(buf, o);
+    o = buf.writeUInt16BE(correlationData.length, o);
+    o += correlationData.copy(buf, o);
   }
   if (ids) {
     for (const id of ids) {
@@ -341,9 +348,9 @@ export function encodePublishProperties(props: EncodablePublishProperties): Buff
       o = writeVarInt(buf, o, id);
     }
   }
-  if (props.topicAlias !== undefined) {
+  if (topicAlias !== undefined) {
     buf[o++] = TOPIC_ALIAS;
-    o = buf.writeUInt16BE(props.topicAlias, o);
+    o = buf.writeUInt16BE(topicAlias, o);
   }
   if (pairs) {
     for (const [k, v] of pairs) {
@@ -364,11 +371,4 @@ function writeUtf8(buf: Buffer, o: number, s: string): number {
   const n = (buf as RawBuffer).utf8Write(s, o + 2);
   buf.writeUInt16BE(n, o);
   return o + 2 + n;
-}
-
-function userPairsOf(
-  props: Array<[string, string]> | UserProperties | undefined,
-): Array<[string, string]> | undefined {
-  if (!Array.isArray(props)) return toUserPairs(props);
-  return props.length > 0 ? props : undefined;
 }

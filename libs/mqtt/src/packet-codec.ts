@@ -1,9 +1,11 @@
 // Whole-packet decode and encode over mqtt-packet, for every packet the fast codec
 // (fast-codec.ts) leaves alone. The Framer hands over complete packets, so one parser per
 // protocol version serves every connection: it never holds partial state between calls
-// (a parser left mid-packet or in error is thrown away).
+// (a parser left mid-packet or in error is thrown away). At 5.0 a property that may appear
+// once but is repeated is a Protocol Error (single-use-properties.ts).
 import mqttPacket, { type Packet } from 'mqtt-packet';
 import { malformed } from './errors.js';
+import { checkSingleUseProperties } from './single-use-properties.js';
 
 export type ProtocolVersion = 3 | 4 | 5;
 
@@ -39,6 +41,8 @@ export class PacketDecoder {
     if (error || !packet || left !== 0 || packet.cmd === 'connect') this.reset();
     if (error) throw malformed(error.message);
     if (!packet) throw malformed('incomplete packet');
+    // mqtt-packet takes a repeated single-use property as an array: refuse it instead.
+    if (this.version === 5) checkSingleUseProperties(bytes);
     return packet;
   }
 

@@ -3,6 +3,7 @@
 // kept in key order and, within a key, in the order sent.
 import type { Message, MessageProperties } from '@edgemq/core';
 import type { UserProperties } from 'mqtt-packet';
+import { uintValue } from './property-values.js';
 
 export interface PublishProperties {
   payloadFormatIndicator?: boolean;
@@ -58,8 +59,11 @@ export function publishPropertiesFor(
   const out: OutgoingPublishProperties = {};
   let any = false;
   if (p) {
-    if (p.messageExpiryInterval !== undefined) {
-      const remaining = p.messageExpiryInterval - Math.floor((nowMs - message.createdAtMs) / 1000);
+    // Stored values are read as the encoder reads them (property-values.ts): one of the
+    // wrong shape is left out, never thrown on.
+    const expiry = uintValue(p.messageExpiryInterval, 0xffffffff);
+    if (expiry !== undefined) {
+      const remaining = expiry - Math.floor((nowMs - message.createdAtMs) / 1000);
       if (remaining <= 0) return null;
       out.messageExpiryInterval = remaining;
       any = true;

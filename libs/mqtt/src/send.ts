@@ -40,48 +40,83 @@ export function sendPublish(
   packetId: number | undefined,
   dup: boolean,
 ): SendResult {
-  const { message } = entry;
-  const version = conn.version;
-  let bytes: Buffer | undefined;
-  let topic = message.topic;
-  let properties: Buffer | undefined;
-  let newAlias = false;
-  if (version === 5 && (message.properties || entry.subscriptionIds.length > 0 || conn.outboundAliases)) {
-    const outgoing = publishPropertiesFor(message, entry.subscriptionIds, Date.now());
-    if (outgoing === null) return dropExpired(conn);
-    let wireProperties: EncodablePublishProperties | undefined = outgoing;
-    const alias = conn.outboundAliases?.lookup(message.topic);
-    if (alias) {
-      wireProperties = { ...outgoing, topicAlias: alias.alias };
-      if (alias.known) topic = '';
-      newAlias = !alias.known;
-    }
-    properties = wireProperties && encodePublishProperties(wireProperties);
-  } else {
-    if (message.properties?.messageExpiryInterval !== undefined && isExpired(message, Date.now())) {
-      return dropExpired(conn);
-    }
-    if (entry.qos === 0) bytes = sharedQos0Publish(message, entry.retain, version);
+  let bytes: Buffer | 'expired' | undefined;
+  try {
+    bytes = encodePublishFor(conn, entry, packetId, dup);
+  } catch {
+    // A message the encoder cannot write (whatever stored it) is this one message's loss,
+    // counted; the subscriber keeps its connection and gets everything else.
+    conn.counters.droppedUnencodable++;
+    return 'dropped';
   }
-  bytes ??= encodePublish(
-    {
-      topic,
-      payload: message.payload,
-      qos: entry.qos,
-      retain: entry.retain,
-      dup,
-      messageId: packetId,
-      properties,
-    },
-    version,
-  );
-  if (bytes.length > conn.clientMaxPacketBytes) {
-    // [MQTT-3.1.2-25] never send a packet larger than the client's Maximum Packet Size.
-    if (newAlias) conn.outboundAliases?.forget(message.topic);
+  if (bytes === 'expired') return dropExpired(conn);
+  if (bytes === undefined) {
     conn.counters.droppedTooLarge++;
     return 'dropped';
   }
   return conn.write(bytes) ? 'ok' : 'congested';
+}
+
+/**
+ * The PUBLISH bytes of `entry` for this client; 'expired' when the message has run out,
+ * undefined when it exceeds the client's Maximum Packet Size. Throws when the message cannot
+ * be encoded at all.
+ */
+function encodePublishFor(
+  conn: PacketWriter,
+  entry: OutboundMessage,
+  packetId: number | undefined,
+  dup: boolean,
+): Buffer | 'expired' | undefined {
+  const { message } = entry;
+  const version = conn.version;
+  if (version === 5 && (message.properties || entry.subscriptionIds.length > 0 || conn.outboundAliases)) {
+    const outgoing = publishPropertiesFor(message, entry.subscriptionIds, Date.now());
+    if (outgoing === null) return 'expired';
+    const alias = conn.outboundAliases?.lookup(message.topic);
+    const newAlias = alias !== undefined && !alias.known;
+    let bytes: Buffer | undefined;
+    try {
+      const wireProperties: EncodablePublishProperties | undefined = alias
+        ? { ...outgoing, topicAlias: alias.alias }
+        : outgoing;
+      const properties = wireProperties && encodePublishProperties(wireProperties);
+      bytes = encodePublishOf(entry, alias?.known ? '' : message.topic, packetId, dup, properties, version);
+    } finally {
+      // A new alias is taught only by a PUBLISH that leaves.
+      if (newAlias && (bytes === undefined || bytes.length > conn.clientMaxPacketBytes))
+        conn.outboundAliases?.forget(message.topic);
+    }
+    return fitsClient(conn, bytes);
+  }
+  if (message.properties?.messageExpiryInterval !== undefined && isExpired(message, Date.now())) {
+    return 'expired';
+  }
+  const bytes =
+    entry.qos === 0
+      ? sharedQos0Publish(message, entry.retain, version)
+      : encodePublishOf(entry, message.topic, packetId, dup, undefined, version);
+  return fitsClient(conn, bytes);
+}
+
+function encodePublishOf(
+  entry: OutboundMessage,
+  topic: string,
+  packetId: number | undefined,
+  dup: boolean,
+  properties: Buffer | undefined,
+  version: ProtocolVersion,
+): Buffer {
+  const { message, qos, retain } = entry;
+  return encodePublish(
+    { topic, payload: message.payload, qos, retain, dup, messageId: packetId, properties },
+    version,
+  );
+}
+
+/** [MQTT-3.1.2-25] never send a packet larger than the client's Maximum Packet Size. */
+function fitsClient(conn: PacketWriter, bytes: Buffer): Buffer | undefined {
+  return bytes.length > conn.clientMaxPacketBytes ? undefined : bytes;
 }
 
 // One message usually goes to many subscribers in a row: a QoS 0 PUBLISH without
