@@ -53,6 +53,7 @@ export async function startNode(
   const broker = new Broker(backbone, {
     nodeId,
     maxQueuedMessages: config.mqtt.maxQueuedMessages,
+    queueOverflow: config.mqtt.queueOverflow,
     clustered: backbone.kind !== 'memory',
     logger: log.child({ component: 'core' }),
   });

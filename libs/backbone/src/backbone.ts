@@ -53,8 +53,20 @@ export interface QueuePushResult {
 }
 
 /** Capped FIFO of QoS>0 messages kept for a parked session. */
+/** What a queue at its bound gives up: its oldest message, or the one being pushed. */
+export type QueueOverflow = 'dropOldest' | 'dropNewest';
+
 export interface QueueStore {
-  push(clientId: string, message: Message, maxLength: number): Promise<QueuePushResult>;
+  /**
+   * Appends to `clientId`'s queue. Past `maxLength` the queue drops its oldest messages
+   * ('dropOldest', the default) or refuses this one ('dropNewest'); `dropped` says how many.
+   */
+  push(
+    clientId: string,
+    message: Message,
+    maxLength: number,
+    overflow?: QueueOverflow,
+  ): Promise<QueuePushResult>;
   /** Removes and returns up to `max` messages, oldest first. */
   take(clientId: string, max: number): Promise<Message[]>;
   length(clientId: string): Promise<number>;

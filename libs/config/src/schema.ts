@@ -31,7 +31,15 @@ export const mqttSchema = z
       .describe('Unacknowledged QoS 1/2 messages out to one client at once'),
     maxQueuedMessages: int(1)
       .default(1000)
-      .describe('QoS 1/2 messages kept per session while offline or waiting; overflow drops the oldest'),
+      .describe(
+        'QoS 1/2 messages that may arrive and wait for a session (offline, or online but behind) before `queueOverflow` applies; messages recovered for it after a node death or handover are not counted',
+      ),
+    queueOverflow: z
+      .enum(['dropOldest', 'dropNewest'])
+      .default('dropOldest')
+      .describe(
+        'What a session queue past `maxQueuedMessages` gives up: its oldest waiting message (EMQX) or the arriving one (Mosquitto); drops are counted (edgemq_dropped_queue_overflow_total)',
+      ),
     maxBufferedBytes: int(0)
       .default(1_048_576)
       .describe('Bytes buffered per TCP connection before QoS 0 messages to it are dropped'),

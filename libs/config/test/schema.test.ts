@@ -13,6 +13,7 @@ const defaults = {
     maxKeepAliveSec: 0,
     maxInflight: 100,
     maxQueuedMessages: 1000,
+    queueOverflow: 'dropOldest',
     maxBufferedBytes: 1_048_576,
     connectTimeoutMs: 10_000,
     receiveMaximum: 1000,

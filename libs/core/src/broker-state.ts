@@ -1,7 +1,7 @@
 // What the broker's parts share: the node's settings, the sessions it holds, the
 // subscription index and the backbone. One plain object built once by the Broker and
 // handed to each part, so the parts reach shared state without knowing each other.
-import type { Backbone } from '@edgemq/backbone';
+import type { Backbone, QueueOverflow } from '@edgemq/backbone';
 import type { CoreLogger } from './core-logger.js';
 import { Counters } from './counters.js';
 import { KeyedLock } from './keyed-lock.js';
@@ -11,8 +11,10 @@ import { SubscriptionIndex } from './subscription-index.js';
 
 export interface BrokerOptions {
   nodeId: string;
-  /** QoS 1/2 messages kept per parked session; overflow drops the oldest. */
+  /** QoS 1/2 messages that may arrive for a parked session before `queueOverflow` applies. */
   maxQueuedMessages: number;
+  /** What a full parked queue gives up (default: its oldest message). */
+  queueOverflow?: QueueOverflow;
   /** How long a takeover waits for the old connection to hand its session back. */
   takeoverTimeoutMs?: number;
   matchCacheSize?: number;
@@ -27,6 +29,7 @@ export interface BrokerState {
   readonly backbone: Backbone;
   readonly nodeId: string;
   readonly maxQueuedMessages: number;
+  readonly queueOverflow: QueueOverflow;
   readonly takeoverTimeoutMs: number;
   readonly clustered: boolean;
   readonly now: () => number;
@@ -46,6 +49,7 @@ export function createBrokerState(backbone: Backbone, options: BrokerOptions): B
     backbone,
     nodeId: options.nodeId,
     maxQueuedMessages: options.maxQueuedMessages,
+    queueOverflow: options.queueOverflow ?? 'dropOldest',
     takeoverTimeoutMs: options.takeoverTimeoutMs ?? 1000,
     clustered,
     now: options.now ?? Date.now,

@@ -97,11 +97,14 @@ export class RemoteTakeover {
     const { state } = this;
     const session = state.sessions.get(clientId);
     if (!session?.target) return;
-    const late = await state.backbone.queues.take(clientId, state.maxQueuedMessages);
+    const late = await state.backbone.queues.take(clientId, Number.MAX_SAFE_INTEGER);
     const now = state.now();
     for (const message of late) {
       if (isExpired(message, now) || !session.target) continue;
-      session.target.deliver(message, this.delivery.deliveryFor(session, message));
+      // Queued on the old owner's side after it was admitted there: not a new arrival.
+      const delivery = this.delivery.deliveryFor(session, message);
+      delivery.recovered = true;
+      session.target.deliver(message, delivery);
     }
   }
 }

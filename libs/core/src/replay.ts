@@ -11,7 +11,7 @@ import { isSharedGroup, type Session } from './session.js';
 
 /**
  * Replay starts this much before a dead node's mark: the mark is in that node's clock,
- * log entries carry Redis's, and a local publish reaches the log just after delivery.
+ * log entries carry Redis's, and a message's creation precedes its append.
  */
 const REPLAY_MARGIN_MS = 2000;
 
@@ -78,8 +78,14 @@ export class Replay {
     return state.openLock.run(session.clientId, async () => {
       if (state.sessions.get(session.clientId) !== session) return; // handed on meanwhile
       for (const message of messages) {
-        if (session.target) session.target.deliver(message, this.delivery.deliveryFor(session, message));
-        else await this.parked.push(session.clientId, message);
+        // Recovered copies: the session's queue bound does not count (or drop) them.
+        if (!session.target) {
+          await this.parked.push(session.clientId, message, true);
+          continue;
+        }
+        const delivery = this.delivery.deliveryFor(session, message);
+        delivery.recovered = true;
+        session.target.deliver(message, delivery);
       }
     });
   }

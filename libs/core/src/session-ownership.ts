@@ -101,7 +101,7 @@ export class SessionOwnership {
       previous && orphanedSinceMs !== undefined
         ? ((await this.replay.replayFor(new Set([session]), orphanedSinceMs)).get(session) ?? [])
         : [];
-    const taken = previous ? await backbone.queues.take(clientId, state.maxQueuedMessages) : [];
+    const taken = previous ? await this.parked.takeAll(clientId) : [];
     const queued = replayed.length > 0 ? taken.concat(replayed) : taken;
     if (session.persistent || state.clustered) await local.save(session, null, undefined);
     if (state.clustered) await backbone.nodes.noteOwner(state.nodeId, clientId);

@@ -371,7 +371,11 @@ const outboundOptions = new WeakMap<MqttOptions, OutboundOptions>();
 function outboundOptionsOf(options: MqttOptions): OutboundOptions {
   let shared = outboundOptions.get(options);
   if (!shared) {
-    shared = { maxInflight: options.maxInflight, maxQueued: options.maxQueuedMessages };
+    shared = {
+      maxInflight: options.maxInflight,
+      maxQueued: options.maxQueuedMessages,
+      overflow: options.queueOverflow,
+    };
     outboundOptions.set(options, shared);
   }
   return shared;

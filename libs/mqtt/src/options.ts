@@ -13,6 +13,8 @@ export interface MqttOptions {
   maxKeepAliveSec: number;
   maxInflight: number;
   maxQueuedMessages: number;
+  /** What a full session queue gives up. */
+  queueOverflow: 'dropOldest' | 'dropNewest';
   connectTimeoutMs: number;
   /** MQTT 5 Receive Maximum we announce and enforce. */
   receiveMaximum: number;

@@ -1,6 +1,10 @@
 // Messages on their way to one client: packet-id allocation, the in-flight window of
-// unacknowledged QoS 1/2 PUBLISHes, the bounded queue of those waiting for room, and the
-// QoS 0 drop rule when the socket is congested. Survives a disconnect as OutboundState.
+// unacknowledged QoS 1/2 PUBLISHes, the queue of those waiting for room, and the QoS 0
+// drop rule when the socket is congested. Survives a disconnect as OutboundState.
+// The queue bound (mqtt.maxQueuedMessages, with its overflow policy) counts live arrivals
+// only: a message recovered for the session (re-sent, taken from its parked queue, replayed
+// from the log after a node death) was admitted once already, and dropping it would lose an
+// acknowledged message the cluster still holds (docs/invariants.md).
 import type { Counters, Message, QoS } from '@edgemq/core';
 
 export interface OutboundMessage {
@@ -8,6 +12,8 @@ export interface OutboundMessage {
   qos: QoS;
   retain: boolean;
   subscriptionIds: readonly number[];
+  /** Recovered for this session (queue, replay, resume), not a live arrival: outside the bound. */
+  recovered?: boolean;
   /**
    * When this node took charge of delivering it (wall-clock ms): until it completes, the
    * node's replay mark stays at or before this time (see Broker.replayMarkMs).
@@ -47,9 +53,14 @@ export interface OutboundSink {
   sendPubrel(packetId: number): boolean;
 }
 
+/** What a full queue gives up: its oldest live message, or the one arriving. */
+export type QueueOverflow = 'dropOldest' | 'dropNewest';
+
 export interface OutboundOptions {
   maxInflight: number;
+  /** Live messages waiting, at most (recovered ones are not counted). */
   maxQueued: number;
+  overflow: QueueOverflow;
 }
 
 export class Outbound {
@@ -57,6 +68,10 @@ export class Outbound {
   /** Waiting for room, oldest first, from index `head` on (sent ones are skipped, not spliced). */
   private pending: OutboundMessage[] = [];
   private head = 0;
+  /** How many entries of `pending` (from `head` on) are live arrivals, not recovered. */
+  private livePending = 0;
+  /** Messages this flow dropped because its queue was full (for the session's own count). */
+  droppedOverflow = 0;
   /** The oldest `sinceMs` that entered `pending` since it was last empty. */
   private pendingSinceMs = Number.POSITIVE_INFINITY;
   private nextPacketId = 1;
@@ -101,10 +116,12 @@ export class Outbound {
   prepend(entries: OutboundMessage[]): void {
     if (entries.length === 0) return;
     // Taken out of a queue, these now live only here and in the log, from their creation on.
-    for (const entry of entries) this.stamp(entry);
+    for (const entry of entries) {
+      entry.recovered = true;
+      this.stamp(entry);
+    }
     this.pending = entries.concat(this.waiting());
     this.head = 0;
-    this.trim();
   }
 
   /** CONNACK is out: re-send what was in flight (DUP) [MQTT-4.4.0-1], then flow. */
@@ -115,7 +132,10 @@ export class Outbound {
     }
     this.recent = state?.recent ?? [];
     if (state) {
-      for (const entry of state.pending) this.stamp(entry);
+      for (const entry of state.pending) {
+        entry.recovered = true; // admitted by the connection before: not counted again
+        this.stamp(entry);
+      }
       for (const entry of state.inflight) entry.sinceMs ??= logTimeOf(entry);
       this.pending = state.pending.concat(this.waiting());
       this.head = 0;
@@ -204,6 +224,7 @@ export class Outbound {
       seen.add(key);
       return true;
     });
+    this.livePending = this.pending.reduce((n, entry) => (entry.recovered === true ? n : n + 1), 0);
   }
 
   private hasRoom(): boolean {
@@ -211,7 +232,11 @@ export class Outbound {
   }
 
   private pump(): void {
-    while (this.head < this.pending.length && this.hasRoom()) this.transmit(this.pending[this.head++]);
+    while (this.head < this.pending.length && this.hasRoom()) {
+      const entry = this.pending[this.head++];
+      if (entry.recovered !== true) this.livePending--;
+      this.transmit(entry);
+    }
     this.compact();
   }
 
@@ -255,17 +280,36 @@ export class Outbound {
   }
 
   private enqueue(entry: OutboundMessage): void {
+    if (entry.recovered !== true) {
+      if (this.livePending >= this.options.maxQueued) {
+        if (this.options.overflow === 'dropNewest') {
+          this.dropped();
+          return;
+        }
+        this.dropOldestLive();
+      }
+      this.livePending++;
+    }
     this.pending.push(entry);
     this.notePending(entry.sinceMs);
-    this.trim();
   }
 
-  private trim(): void {
-    const excess = this.pendingCount - this.options.maxQueued;
-    if (excess <= 0) return;
-    this.head += excess; // the oldest go
-    this.counters.droppedQueueOverflow += excess;
-    this.compact();
+  /** Full under 'dropOldest': the oldest live message waiting goes (recovered ones stay). */
+  private dropOldestLive(): void {
+    for (let i = this.head; i < this.pending.length; i++) {
+      if (this.pending[i].recovered === true) continue;
+      if (i === this.head) this.head++;
+      else this.pending.splice(i, 1);
+      this.livePending--;
+      this.dropped();
+      this.compact();
+      return;
+    }
+  }
+
+  private dropped(): void {
+    this.droppedOverflow++;
+    this.counters.droppedQueueOverflow++;
   }
 
   /** Gives a message about to wait in `pending` its log time, if it has none yet. */

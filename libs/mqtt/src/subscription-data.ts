@@ -68,5 +68,6 @@ export function outboundOf(message: Message, delivery: Delivery): OutboundMessag
     // Live messages carry retain=0 unless the subscription asked otherwise [MQTT-3.3.1-9].
     retain: retainAsPublished && message.retain,
     subscriptionIds,
+    recovered: delivery.recovered,
   };
 }

@@ -313,6 +313,7 @@ export async function createMqttHarness(overrides: HarnessOptions = {}): Promise
   const broker = new Broker(backbone, {
     nodeId,
     maxQueuedMessages: options.maxQueuedMessages,
+    queueOverflow: options.queueOverflow,
     logger,
     ...overrides.broker,
   });

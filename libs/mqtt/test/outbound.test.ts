@@ -1,7 +1,7 @@
 import type { Message } from '@edgemq/core';
 import { Counters } from '@edgemq/core';
 import { describe, expect, it } from 'vitest';
-import { Outbound, type OutboundMessage, type OutboundSink } from '../src/outbound.js';
+import { Outbound, type OutboundMessage, type OutboundOptions, type OutboundSink } from '../src/outbound.js';
 
 const message = (n: number, qos: 0 | 1 | 2 = 1): Message => ({
   topic: `t/${n}`,
@@ -25,7 +25,8 @@ interface Sent {
   dup?: boolean;
 }
 
-function harness(options = { maxInflight: 3, maxQueued: 5 }) {
+function harness(limits: Partial<OutboundOptions> = {}) {
+  const options: OutboundOptions = { maxInflight: 3, maxQueued: 5, overflow: 'dropOldest', ...limits };
   const sent: Sent[] = [];
   let congested = false;
   const sink: OutboundSink = {
@@ -116,6 +117,36 @@ describe('Outbound', () => {
     expect(outbound.pendingCount).toBe(2);
     expect(counters.droppedQueueOverflow).toBe(3);
     expect(outbound.snapshot().pending.map((e) => e.message.topic)).toEqual(['t/5', 't/6']);
+  });
+
+  it("'dropNewest' keeps the oldest waiting and refuses arrivals past the bound, counting them", () => {
+    const { outbound, counters } = harness({ maxInflight: 1, maxQueued: 2, overflow: 'dropNewest' });
+    outbound.start(undefined);
+    for (let i = 1; i <= 6; i++) outbound.send(entry(i));
+    expect(counters.droppedQueueOverflow).toBe(3);
+    expect(outbound.droppedOverflow).toBe(3);
+    expect(outbound.snapshot().pending.map((e) => e.message.topic)).toEqual(['t/2', 't/3']);
+  });
+
+  it('never drops a recovered message (replayed, taken from a queue, resumed): the bound counts live arrivals', () => {
+    const { outbound, sent, counters } = harness({ maxInflight: 1, maxQueued: 2 });
+    outbound.start(undefined);
+    outbound.send(entry(0)); // in flight
+    // 5 replayed after a node death, through the live path but marked recovered ...
+    for (let i = 1; i <= 5; i++) outbound.send({ ...entry(i), recovered: true });
+    // ... 3 taken from the parked queue on resume ...
+    outbound.prepend([entry(6), entry(7), entry(8)]);
+    // ... and 4 live arrivals: only the oldest live one over the bound of 2 goes.
+    for (let i = 9; i <= 12; i++) outbound.send(entry(i));
+    expect(counters.droppedQueueOverflow).toBe(2);
+    const waiting = outbound.snapshot().pending.map((e) => e.message.topic);
+    expect(waiting).toEqual(['t/6', 't/7', 't/8', 't/1', 't/2', 't/3', 't/4', 't/5', 't/11', 't/12']);
+    // Draining sends every recovered one; the bound then applies to live arrivals afresh.
+    for (let k = 0; k < 11; k++) outbound.complete(sent[k].packetId!);
+    expect(sent.map((s) => s.topic)).toEqual(['t/0', ...waiting]);
+    expect(outbound.pendingCount).toBe(0);
+    for (let i = 13; i <= 16; i++) outbound.send(entry(i));
+    expect(counters.droppedQueueOverflow).toBe(3); // 1 in flight, 2 waiting, 1 dropped
   });
 
   it('sends a long waiting queue in order as acks come, with overflow and snapshots in between', () => {

@@ -1,8 +1,8 @@
 // Parked-session queues on a MemoryHub: a capped FIFO per client id that drops its oldest
-// messages to stay within `maxLength` and says how many it dropped.
+// messages (or refuses the newest) to stay within `maxLength` and says how many it dropped.
 
 import type { Message } from '@edgemq/model';
-import type { QueuePushResult, QueueStore } from '../backbone.js';
+import type { QueueOverflow, QueuePushResult, QueueStore } from '../backbone.js';
 import { copyMessage } from './copy.js';
 import { type FailureSwitches, injectedFailure } from './failures.js';
 import type { MemoryHub } from './memory-hub.js';
@@ -16,11 +16,17 @@ export class MemoryQueues implements QueueStore {
     this.#failures = failures;
   }
 
-  async push(clientId: string, message: Message, maxLength: number): Promise<QueuePushResult> {
+  async push(
+    clientId: string,
+    message: Message,
+    maxLength: number,
+    overflow: QueueOverflow = 'dropOldest',
+  ): Promise<QueuePushResult> {
     if (this.#failures.queues) throw injectedFailure('queues.push');
     const queue = this.#hub.queues.get(clientId) ?? [];
-    queue.push(copyMessage(message));
     const bound = Math.max(0, Math.floor(maxLength));
+    if (overflow === 'dropNewest' && queue.length >= bound) return { length: queue.length, dropped: 1 };
+    queue.push(copyMessage(message));
     const dropped = Math.max(0, queue.length - bound);
     if (dropped > 0) queue.splice(0, dropped);
     if (queue.length === 0) this.#hub.queues.delete(clientId);

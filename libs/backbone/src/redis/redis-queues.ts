@@ -1,8 +1,8 @@
 // Parked-session queues: one Redis list per client id (`{c:<id>}:q`), oldest first, capped
-// by push-2.lua, which drops the oldest and counts them.
+// by push-2.lua, which drops the oldest (or refuses the newest) and counts them.
 
 import type { Message } from '@edgemq/model';
-import type { QueuePushResult, QueueStore } from '../backbone.js';
+import type { QueueOverflow, QueuePushResult, QueueStore } from '../backbone.js';
 import { type FailureSwitches, injectedFailure } from '../memory/failures.js';
 import type { RedisClient as Redis } from './client.js';
 import { decodeMessage, encodeMessage } from './codec.js';
@@ -20,11 +20,17 @@ export class RedisQueues implements QueueStore {
     this.#push = scriptCaller(redis, 'push');
   }
 
-  async push(clientId: string, message: Message, maxLength: number): Promise<QueuePushResult> {
+  async push(
+    clientId: string,
+    message: Message,
+    maxLength: number,
+    overflow: QueueOverflow = 'dropOldest',
+  ): Promise<QueuePushResult> {
     if (this.failures.queues) throw injectedFailure('queues.push');
     const bound = Math.max(0, Math.floor(maxLength));
     const keys = [this.keys.queue(clientId), this.keys.session(clientId)];
-    const [length, dropped] = (await this.#push(keys, [encodeMessage(message), bound])) as [number, number];
+    const args = [encodeMessage(message), bound, overflow === 'dropNewest' ? 'newest' : 'oldest'];
+    const [length, dropped] = (await this.#push(keys, args)) as [number, number];
     return { length, dropped };
   }
 
