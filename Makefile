@@ -6,7 +6,7 @@ SHELL := /bin/bash
 NODE_MAJOR_REQUIRED := 20
 APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: run build test deps system-test-deps lint bench config-table clean
+.PHONY: run build test deps system-test-deps lint bench chaos config-table clean
 
 # npm install, not npm ci: this registry omits other platforms' optional packages from the
 # lock file, which npm ci rejects as out of sync.
@@ -50,6 +50,12 @@ lint: deps
 
 bench: build
 	node apps/bench/dist/main.js $(ARGS)
+
+# The chaos suite, full form: three real nodes on one Redis per scenario, faults injected
+# while traffic flows; exits non-zero when a scenario loses acknowledged messages.
+# `make chaos ARGS="--scenarios kill-node --duration 30"`; `--help` lists the flags.
+chaos: build system-test-deps
+	node apps/chaos/dist/main.js $(ARGS)
 
 config-table: build
 	node scripts/config-table.mjs README.md

@@ -1,0 +1,17 @@
+// kill -9 of one node while traffic flows: its clients lose their connections without a
+// word and reconnect to the other nodes; persistent sessions resume there (the new node's
+// takeover request goes unanswered, so it replays the log from the dead node's mark).
+import type { ChaosScenario } from '../scenario.js';
+import { clientsConnectedTo, pickVictim, signalNode } from './victims.js';
+
+export const killNode = (): ChaosScenario => ({
+  name: 'kill-node',
+  description: 'kill -9 of one node; its clients reconnect to the others',
+  lossExpected: false,
+  async inject(ctx) {
+    const victim = pickVictim(ctx);
+    const moved = clientsConnectedTo(ctx, victim).length;
+    await signalNode(victim, 'SIGKILL');
+    ctx.notes.push(`SIGKILL ${victim.id} (${moved} clients on it)`);
+  },
+});
