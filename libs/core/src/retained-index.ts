@@ -51,41 +51,50 @@ export class RetainedIndex {
     }
   }
 
-  /** Retained topic names matching `filter`; wildcards at the start skip `$` topics [MQTT-4.7.2-1]. */
+  /**
+   * Retained topic names matching `filter`; wildcards at the start skip `$` topics
+   * [MQTT-4.7.2-1]. Walks with a stack of its own, not by recursion: a topic may have as many
+   * levels as its bytes allow (32,768 in 65,535 bytes), far past what the call stack holds.
+   */
   match(filter: string): string[] {
+    const levels = filter.split('/');
     const out: string[] = [];
-    this.walk(this.root, filter.split('/'), 0, out);
+    // Nodes still to visit, each with the filter level it is to be matched against.
+    const pending: { node: Node; depth: number }[] = [{ node: this.root, depth: 0 }];
+    for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+      const { node, depth } = next;
+      if (depth === levels.length) {
+        if (node.topic !== undefined) out.push(node.topic);
+        continue;
+      }
+      const level = levels[depth];
+      if (level === '#') {
+        // `#` matches the parent level too: `a/#` matches `a` [MQTT-4.7.1-2].
+        if (node.topic !== undefined && depth > 0) out.push(node.topic);
+        collectBelow(node, depth === 0, out);
+      } else if (level === '+') {
+        for (const [name, child] of node.children) {
+          if (depth === 0 && name.startsWith('$')) continue;
+          pending.push({ node: child, depth: depth + 1 });
+        }
+      } else {
+        const child = node.children.get(level);
+        if (child) pending.push({ node: child, depth: depth + 1 });
+      }
+    }
     return out;
   }
+}
 
-  private walk(node: Node, levels: string[], depth: number, out: string[]): void {
-    if (depth === levels.length) {
-      if (node.topic !== undefined) out.push(node.topic);
-      return;
-    }
-    const level = levels[depth];
-    if (level === '#') {
-      // `#` matches the parent level too: `a/#` matches `a` [MQTT-4.7.1-2].
-      if (node.topic !== undefined && depth > 0) out.push(node.topic);
-      this.collect(node, depth === 0, out);
-      return;
-    }
-    if (level === '+') {
-      for (const [name, child] of node.children) {
-        if (depth === 0 && name.startsWith('$')) continue;
-        this.walk(child, levels, depth + 1, out);
-      }
-      return;
-    }
-    const child = node.children.get(level);
-    if (child) this.walk(child, levels, depth + 1, out);
+/** Appends every topic below `node` (not its own), iteratively; at the root, `$` topics are skipped. */
+function collectBelow(node: Node, atRoot: boolean, out: string[]): void {
+  const pending: Node[] = [];
+  for (const [name, child] of node.children) {
+    if (atRoot && name.startsWith('$')) continue;
+    pending.push(child);
   }
-
-  private collect(node: Node, atRoot: boolean, out: string[]): void {
-    for (const [name, child] of node.children) {
-      if (atRoot && name.startsWith('$')) continue;
-      if (child.topic !== undefined) out.push(child.topic);
-      this.collect(child, false, out);
-    }
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    if (next.topic !== undefined) out.push(next.topic);
+    for (const child of next.children.values()) pending.push(child);
   }
 }

@@ -182,16 +182,33 @@ export class TopicIndex<T> {
   }
 }
 
-/** Appends the values of every node under `node` matching `levels[i..]`. */
-function collect<T>(node: TrieNode<T>, levels: string[], i: number, out: T[]): void {
-  if (node.hash !== undefined) pushAll(node.hash.values, out); // `#` matches the rest, or nothing
-  if (i === levels.length) {
-    pushAll(node.values, out);
-    return;
+/**
+ * Appends the values of every node under `node` matching `levels[i..]`. Walks with a stack
+ * of its own, not by recursion: a topic may have as many levels as its bytes allow (32,768
+ * in 65,535 bytes), far past what the call stack holds. Depth first, so the stack never
+ * holds more than one waiting `+` branch per level, plus the branch being walked.
+ */
+function collect<T>(start: TrieNode<T>, levels: string[], startLevel: number, out: T[]): void {
+  const nodes: TrieNode<T>[] = [start];
+  const depths: number[] = [startLevel];
+  for (let node = nodes.pop(); node !== undefined; node = nodes.pop()) {
+    const i = depths.pop() as number;
+    if (node.hash !== undefined) pushAll(node.hash.values, out); // `#` matches the rest, or nothing
+    if (i === levels.length) {
+      pushAll(node.values, out);
+      continue;
+    }
+    // Last in, first out: the exact branch is walked before the `+` one, as recursion did.
+    if (node.plus !== undefined) {
+      nodes.push(node.plus);
+      depths.push(i + 1);
+    }
+    const exact = node.literal?.get(levels[i]);
+    if (exact !== undefined) {
+      nodes.push(exact);
+      depths.push(i + 1);
+    }
   }
-  const exact = node.literal?.get(levels[i]);
-  if (exact !== undefined) collect(exact, levels, i + 1, out);
-  if (node.plus !== undefined) collect(node.plus, levels, i + 1, out);
 }
 
 function pushAll<T>(values: Set<T>, out: T[]): void {
