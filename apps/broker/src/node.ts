@@ -7,7 +7,7 @@ import { hostname } from 'node:os';
 import { type AccessControl, allowAll } from '@edgemq/access';
 import { type Backbone, MemoryBackbone, RedisBackbone } from '@edgemq/backbone';
 import type { EdgeConfig } from '@edgemq/config';
-import { Broker, NodeWatch } from '@edgemq/core';
+import { Broker, NodeWatch, setLongTimeout } from '@edgemq/core';
 import { type ProtocolServer, TcpServer, type TlsFiles, WsServer } from '@edgemq/transport';
 import { httpRoutes } from './http-api.js';
 import { createLogger, type Logger } from './logger.js';
@@ -153,7 +153,11 @@ export async function startNode(
     stopping ??= (async () => {
       for (const listener of listeners) listener.stopListening();
       const drained = Promise.all(protocols.map((p) => p.closeAll()));
-      const timeout = new Promise((resolve) => setTimeout(resolve, config.shutdownTimeoutMs).unref());
+      // Any shutdownTimeoutMs the config allows: a plain setTimeout would end the wait after
+      // 1 ms for one above 2^31-1 ms.
+      const timeout = new Promise((resolve) =>
+        setLongTimeout(() => resolve(undefined), config.shutdownTimeoutMs).unref(),
+      );
       await Promise.race([drained, timeout]);
       for (const listener of listeners) listener.closeAll();
       watch?.stop();
