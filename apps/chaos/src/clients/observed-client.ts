@@ -77,6 +77,9 @@ export function whenConnected(client: MqttClient, timeoutMs: number): Promise<vo
   });
 }
 
-/** Ends the client at once (nothing held back for unacknowledged publishes). */
-export const endClient = (client: MqttClient): Promise<void> =>
-  new Promise((resolve) => client.end(true, {}, () => resolve()));
+/**
+ * Ends the client: at once by default (nothing held back for unacknowledged publishes), or
+ * gracefully (`force` false: in-flight exchanges finish, then DISCONNECT).
+ */
+export const endClient = (client: MqttClient, force = true): Promise<void> =>
+  new Promise((resolve) => client.end(force, {}, () => resolve()));

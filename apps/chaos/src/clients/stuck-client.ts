@@ -1,12 +1,12 @@
 // A client that never acknowledges: a raw MQTT 3.1.1 connection that subscribes at QoS 1
-// and then only counts the PUBLISHes it gets, never sending PUBACK (and, with keep-alive
+// and then only counts the QoS 1 PUBLISHes it gets, never sending PUBACK (and, with keep-alive
 // 0, nothing at all). The broker must stop at its in-flight limit for this client and
 // keep serving everyone else.
 import { connect, type Socket } from 'node:net';
 import mqttPacket from 'mqtt-packet';
 
 export class StuckClient {
-  private publishes = 0;
+  private unacknowledged = 0;
   private subscribed = false;
 
   private constructor(private readonly socket: Socket) {}
@@ -31,8 +31,8 @@ export class StuckClient {
           client.subscribed = true;
           clearTimeout(timer);
           resolve(client);
-        } else if (packet.cmd === 'publish') {
-          client.publishes++;
+        } else if (packet.cmd === 'publish' && packet.qos > 0) {
+          client.unacknowledged++; // QoS 0 needs no answer and takes no in-flight slot
         }
       });
       socket.on('data', (chunk) => parser.parse(chunk));
@@ -49,9 +49,9 @@ export class StuckClient {
     });
   }
 
-  /** PUBLISHes received (none of them acknowledged). */
-  get received(): number {
-    return this.publishes;
+  /** QoS 1 PUBLISHes received, none of them acknowledged. */
+  get unacknowledgedCount(): number {
+    return this.unacknowledged;
   }
 
   get connected(): boolean {

@@ -20,7 +20,11 @@ export class Subscriber {
   readonly client: MqttClient;
   private grantedOnce = false;
 
-  constructor(env: ClientEnv, spec: SubscriberSpec, reconnectMs: number) {
+  constructor(
+    env: ClientEnv,
+    readonly spec: SubscriberSpec,
+    reconnectMs: number,
+  ) {
     const { ledger } = env;
     const { name, filter, qos, persistent } = spec.subscription;
     ledger.defineSubscription(spec.subscription);

@@ -18,6 +18,15 @@ export interface LossDetail {
   readonly lost: number;
   /** Per publisher: "pub-3 (QoS 2): 4 [17-19, 25]". */
   readonly byPublisher: string[];
+  /** When the lost messages were sent, relative to the end of the fault: "-0.4 s..+3.9 s". */
+  readonly sentWindow: string;
+}
+
+export interface DuplicateDetail {
+  readonly subscription: string;
+  readonly description: string;
+  /** Per publisher: "pub-3 (QoS 2): 4". */
+  readonly byPublisher: string[];
 }
 
 export interface Tally {
@@ -31,6 +40,7 @@ export interface Tally {
   readonly duplicatedQos2: number;
   readonly lost: number;
   readonly losses: LossDetail[];
+  readonly duplicates: DuplicateDetail[];
 }
 
 export function tally(ledger: Ledger, cleanGraceMs: number): Tally {
@@ -40,6 +50,8 @@ export function tally(ledger: Ledger, cleanGraceMs: number): Tally {
   let duplicated = 0;
   let duplicatedQos2 = 0;
   const losses: LossDetail[] = [];
+  const duplicates: DuplicateDetail[] = [];
+  const faultEnd = ledger.fault?.end;
   for (const sub of ledger.subscriptions.values()) {
     const missing: PublishRecord[] = [];
     for (const p of acked) {
@@ -48,11 +60,22 @@ export function tally(ledger: Ledger, cleanGraceMs: number): Tally {
       if ((sub.copies.get(messageKey(p.publisher, p.seq)) ?? 0) > 0) delivered++;
       else missing.push(p);
     }
+    const extra = new Map<string, { qos: number; copies: number }>();
     for (const [key, copies] of sub.copies) {
       const p = ledger.publishes.get(key);
       if (copies <= 1 || p === undefined || p.qos === 0) continue;
       duplicated += copies - 1;
       if (p.qos === 2) duplicatedQos2 += copies - 1;
+      const known = extra.get(p.publisher) ?? { qos: p.qos, copies: 0 };
+      known.copies += copies - 1;
+      extra.set(p.publisher, known);
+    }
+    if (extra.size > 0) {
+      duplicates.push({
+        subscription: sub.spec.name,
+        description: sub.spec.description,
+        byPublisher: [...extra].map(([publisher, d]) => `${publisher} (QoS ${d.qos}): ${d.copies}`),
+      });
     }
     if (missing.length > 0) {
       losses.push({
@@ -60,6 +83,7 @@ export function tally(ledger: Ledger, cleanGraceMs: number): Tally {
         description: sub.spec.description,
         lost: missing.length,
         byPublisher: describeMissing(missing),
+        sentWindow: sentWindow(missing, faultEnd),
       });
     }
   }
@@ -71,6 +95,7 @@ export function tally(ledger: Ledger, cleanGraceMs: number): Tally {
     duplicatedQos2,
     lost: expected - delivered,
     losses,
+    duplicates,
   };
 }
 
@@ -90,6 +115,13 @@ function describeMissing(missing: readonly PublishRecord[]): string[] {
     ([publisher, list]) =>
       `${publisher} (QoS ${list[0].qos}): ${list.length} [${seqRanges(list.map((p) => p.seq))}]`,
   );
+}
+
+function sentWindow(missing: readonly PublishRecord[], faultEnd: number | undefined): string {
+  if (faultEnd === undefined) return '';
+  const offsets = missing.map((p) => (p.sentAt - faultEnd) / 1000);
+  const fmt = (s: number) => `${s >= 0 ? '+' : ''}${s.toFixed(1)} s`;
+  return `${fmt(Math.min(...offsets))}..${fmt(Math.max(...offsets))}`;
 }
 
 /** 1,2,3,7,9,10 -> "1-3, 7, 9-10". */

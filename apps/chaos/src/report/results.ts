@@ -46,8 +46,11 @@ export function resultDetails(results: readonly ScenarioResult[]): string {
     for (const f of r.failures) lines.push(`  failure: ${f}`);
     for (const loss of r.tally.losses) {
       lines.push(
-        `  lost ${loss.lost} on ${loss.subscription} (${loss.description}): ${loss.byPublisher.join('; ')}`,
+        `  lost ${loss.lost} on ${loss.subscription} (${loss.description}), sent ${loss.sentWindow} from the fault's end: ${loss.byPublisher.join('; ')}`,
       );
+    }
+    for (const dup of r.tally.duplicates) {
+      lines.push(`  duplicates on ${dup.subscription} (${dup.description}): ${dup.byPublisher.join('; ')}`);
     }
     for (const report of r.lossReports) lines.push(`  reported: ${report}`);
     for (const log of summarizeLog(r.report.logLines).slice(0, 8)) lines.push(`  node log: ${log}`);

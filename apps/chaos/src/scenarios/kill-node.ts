@@ -2,7 +2,7 @@
 // word and reconnect to the other nodes; persistent sessions resume there (the new node's
 // takeover request goes unanswered, so it replays the log from the dead node's mark).
 import type { ChaosScenario } from '../scenario.js';
-import { clientsConnectedTo, pickVictim, signalNode } from './victims.js';
+import { clientsConnectedTo, describeClientsOn, pickVictim, signalNode } from './victims.js';
 
 export const killNode = (): ChaosScenario => ({
   name: 'kill-node',
@@ -10,8 +10,8 @@ export const killNode = (): ChaosScenario => ({
   lossExpected: false,
   async inject(ctx) {
     const victim = pickVictim(ctx);
-    const moved = clientsConnectedTo(ctx, victim).length;
+    const onVictim = clientsConnectedTo(ctx, victim);
     await signalNode(victim, 'SIGKILL');
-    ctx.notes.push(`SIGKILL ${victim.id} (${moved} clients on it)`);
+    ctx.notes.push(`SIGKILL ${victim.id} (${describeClientsOn(onVictim)})`);
   },
 });

@@ -26,10 +26,10 @@ export function stuckClient(): ChaosScenario {
     },
     async observe(ctx) {
       if (stuck === undefined) return;
-      ctx.notes.push(`stuck client holds ${stuck.received} unacknowledged (limit ${maxInflight})`);
-      if (stuck.received > maxInflight) {
+      ctx.notes.push(`stuck client holds ${stuck.unacknowledgedCount} unacknowledged (limit ${maxInflight})`);
+      if (stuck.unacknowledgedCount > maxInflight) {
         ctx.failures.push(
-          `${stuck.received} unacknowledged PUBLISHes to one client, more than mqtt.maxInflight ${maxInflight}`,
+          `${stuck.unacknowledgedCount} unacknowledged PUBLISHes to one client, more than mqtt.maxInflight ${maxInflight}`,
         );
       }
       if (!stuck.connected) ctx.notes.push('stuck client was disconnected');

@@ -3,7 +3,7 @@
 // clients reconnect to the other nodes.
 import type { ClientRecord } from '../ledger/ledger.js';
 import type { ChaosScenario } from '../scenario.js';
-import { clientsConnectedTo, pickVictim, signalNode } from './victims.js';
+import { clientsConnectedTo, describeClientsOn, pickVictim, signalNode } from './victims.js';
 
 const SERVER_SHUTTING_DOWN = 0x8b;
 
@@ -19,7 +19,7 @@ export const termNode = (): ChaosScenario => ({
     const v5 = onVictim.filter((c) => c.kind.version === 5);
     const told = v5.filter((c) => gotShutdownNotice(c, start));
     ctx.notes.push(
-      `SIGTERM ${victim.id} (${onVictim.length} clients on it); DISCONNECT 0x8B to ${told.length}/${v5.length} v5 clients`,
+      `SIGTERM ${victim.id} (${describeClientsOn(onVictim)}); DISCONNECT 0x8B to ${told.length}/${v5.length} v5 clients`,
     );
     const untold = v5.filter((c) => !told.includes(c));
     if (untold.length > 0) {

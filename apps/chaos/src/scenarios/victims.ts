@@ -26,3 +26,8 @@ export async function signalNode(node: ChaosNode, signal: NodeJS.Signals): Promi
   child.kill(signal);
   await exited;
 }
+
+/** "4 clients on it: pub-1, sub-3, g-2, retained". */
+export function describeClientsOn(clients: readonly ClientRecord[]): string {
+  return `${clients.length} clients on it: ${clients.map((c) => c.id).join(', ')}`;
+}
