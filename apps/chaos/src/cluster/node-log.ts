@@ -45,13 +45,20 @@ export function plainLinesAfter(output: string, skip: number): string[] {
     .filter((l) => l !== '' && !l.startsWith('{'));
 }
 
-/** Log lines grouped by message: "msg (node-a ×3, node-b ×1)", most frequent first. */
+/** Fields of a log line worth showing beside its message: whom it is about. */
+const SUBJECT_FIELDS = ['clientId', 'deadNode', 'sessions', 'lost', 'err'];
+
+/** Log lines grouped by message: "msg [clientId=sub-1] (node-a ×3, node-b ×1)", most frequent first. */
 export function summarizeLog(lines: readonly NodeLogLine[]): string[] {
   const byMsg = new Map<string, Map<string, number>>();
   for (const line of lines) {
-    const nodes = byMsg.get(line.msg) ?? new Map<string, number>();
+    const subject = SUBJECT_FIELDS.filter((f) => line.fields[f] !== undefined)
+      .map((f) => `${f}=${JSON.stringify(line.fields[f])}`)
+      .join(' ');
+    const text = subject === '' ? line.msg : `${line.msg} [${subject}]`;
+    const nodes = byMsg.get(text) ?? new Map<string, number>();
     nodes.set(line.nodeId, (nodes.get(line.nodeId) ?? 0) + 1);
-    byMsg.set(line.msg, nodes);
+    byMsg.set(text, nodes);
   }
   const total = (nodes: Map<string, number>) => [...nodes.values()].reduce((a, b) => a + b, 0);
   return [...byMsg.entries()]

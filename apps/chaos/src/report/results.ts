@@ -38,19 +38,33 @@ function row(r: ScenarioResult): string[] {
 
 export const passed = (r: ScenarioResult): boolean => r.failures.length === 0;
 
+/** Subscriptions listed one by one; the rest (a storm's thousand) are counted by kind. */
+const LISTED = 5;
+
+/** "v5 ws persistent QoS 1: 84 subscriptions, v3.1.1 tcp persistent QoS 1: 83 subscriptions". */
+function byKind(details: readonly { description: string }[]): string {
+  const counts = new Map<string, number>();
+  for (const d of details) counts.set(d.description, (counts.get(d.description) ?? 0) + 1);
+  return [...counts].map(([kind, n]) => `${kind}: ${n} subscriptions`).join(', ');
+}
+
 /** The detail under the table, one block per scenario that has something to say. */
 export function resultDetails(results: readonly ScenarioResult[]): string {
   const blocks: string[] = [];
   for (const r of results) {
     const lines: string[] = [];
     for (const f of r.failures) lines.push(`  failure: ${f}`);
-    for (const loss of r.tally.losses) {
+    for (const loss of r.tally.losses.slice(0, LISTED)) {
       lines.push(
         `  lost ${loss.lost} on ${loss.subscription} (${loss.description}), sent ${loss.sentWindow} from the fault's end: ${loss.byPublisher.join('; ')}`,
       );
     }
-    for (const dup of r.tally.duplicates) {
+    if (r.tally.losses.length > LISTED) lines.push(`  lost also on: ${byKind(r.tally.losses.slice(LISTED))}`);
+    for (const dup of r.tally.duplicates.slice(0, LISTED)) {
       lines.push(`  duplicates on ${dup.subscription} (${dup.description}): ${dup.byPublisher.join('; ')}`);
+    }
+    if (r.tally.duplicates.length > LISTED) {
+      lines.push(`  duplicates also on: ${byKind(r.tally.duplicates.slice(LISTED))}`);
     }
     for (const report of r.lossReports) lines.push(`  reported: ${report}`);
     for (const log of summarizeLog(r.report.logLines).slice(0, 8)) lines.push(`  node log: ${log}`);
