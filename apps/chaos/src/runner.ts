@@ -110,7 +110,12 @@ async function drain(ledger: Ledger, params: ChaosParams): Promise<void> {
 /** Notes every scenario gets: refused publishes, persistent sessions found gone. */
 function noteClientSide(ctx: ScenarioContext): void {
   const refused = [...ctx.ledger.publishes.values()].filter((p) => p.refusal !== undefined);
-  if (refused.length > 0) ctx.notes.push(`${refused.length} publishes refused`);
+  if (refused.length > 0) {
+    const reasons = new Map<string, number>();
+    for (const p of refused)
+      reasons.set(`${p.publisher}: ${p.refusal}`, (reasons.get(`${p.publisher}: ${p.refusal}`) ?? 0) + 1);
+    ctx.notes.push(`publishes refused: ${[...reasons].map(([r, n]) => `${r} ×${n}`).join(', ')}`);
+  }
   const sessionsLost = [...ctx.ledger.clients.values()].filter((c) => c.sessionsLost > 0);
   if (sessionsLost.length > 0) {
     ctx.notes.push(`persistent sessions gone on reconnect: ${sessionsLost.map((c) => c.id).join(', ')}`);

@@ -25,7 +25,7 @@ export interface LossDetail {
 export interface DuplicateDetail {
   readonly subscription: string;
   readonly description: string;
-  /** Per publisher: "pub-3 (QoS 2): 4". */
+  /** Per publisher: "pub-3 (delivered at QoS 2): 4". */
   readonly byPublisher: string[];
 }
 
@@ -36,7 +36,7 @@ export interface Tally {
   readonly delivered: number;
   /** Extra copies of QoS 1/2 messages (beyond the first per subscription). */
   readonly duplicated: number;
-  /** Extra copies of QoS 2 messages: exactly once broken (if the publisher's session survived). */
+  /** Extra copies delivered at QoS 2 (published and subscribed at 2): exactly once broken, unless a clean publisher sent them again. */
   readonly duplicatedQos2: number;
   readonly lost: number;
   readonly losses: LossDetail[];
@@ -65,8 +65,10 @@ export function tally(ledger: Ledger, cleanGraceMs: number): Tally {
       const p = ledger.publishes.get(key);
       if (copies <= 1 || p === undefined || p.qos === 0) continue;
       duplicated += copies - 1;
-      if (p.qos === 2) duplicatedQos2 += copies - 1;
-      const known = extra.get(p.publisher) ?? { qos: p.qos, copies: 0 };
+      // Delivered at the lower of the two QoS: only QoS 2 both ways promises exactly once.
+      const delivered = Math.min(p.qos, sub.spec.qos);
+      if (delivered === 2) duplicatedQos2 += copies - 1;
+      const known = extra.get(p.publisher) ?? { qos: delivered, copies: 0 };
       known.copies += copies - 1;
       extra.set(p.publisher, known);
     }
@@ -74,7 +76,9 @@ export function tally(ledger: Ledger, cleanGraceMs: number): Tally {
       duplicates.push({
         subscription: sub.spec.name,
         description: sub.spec.description,
-        byPublisher: [...extra].map(([publisher, d]) => `${publisher} (QoS ${d.qos}): ${d.copies}`),
+        byPublisher: [...extra].map(
+          ([publisher, d]) => `${publisher} (delivered at QoS ${d.qos}): ${d.copies}`,
+        ),
       });
     }
     if (missing.length > 0) {
