@@ -12,7 +12,14 @@ export const httpSchema = z
   .object({
     port: int(0, 65535).default(8083).describe('HTTP/WebSocket listen port (0 = any free port)'),
     maxPayloadBytes: int(1).default(1_048_576).describe('Largest WebSocket message accepted, in bytes'),
-    idleTimeoutSec: int(0).default(120).describe('Seconds a WebSocket may stay silent before it is closed'),
+    // uWebSockets.js aborts the whole process on any other idle timeout: refuse it here instead.
+    idleTimeoutSec: int(0, 960)
+      .refine(
+        (sec) => sec === 0 || sec >= 8,
+        'must be 0 (no timeout) or 8..960: the range uWebSockets.js accepts',
+      )
+      .default(120)
+      .describe('Seconds a WebSocket may stay silent before it is closed: 0 (never) or 8..960'),
     maxBackpressureBytes: int(0)
       .default(1_048_576)
       .describe('Bytes buffered per WebSocket before QoS 0 messages to it are dropped'),
