@@ -3,6 +3,8 @@
 // 200 bytes each. Deadlines are rounded up to the next tick, so a timer fires up to one
 // tick late, never early. A bucket is a Set: cancelling or re-scheduling takes the timer
 // out of its bucket at once (O(1)), so the wheel never holds on to a closed connection.
+// Any finite delay works, including those beyond Node's setTimeout limit (2^31-1 ms): a
+// timer is a tick number in a Map, and the only Node timer is the 100 ms interval.
 
 export interface WheelTimer {
   /** The tick this timer is due at; 0 when not scheduled. Owned by the wheel. */

@@ -103,4 +103,22 @@ describe('timer wheel', () => {
     expect(fired).toBe(3);
     expect(w.size).toBe(0);
   });
+
+  it('takes delays beyond 2^31-1 ms whole: the due tick lies that far ahead and nothing fires early', async () => {
+    // The wheel keys timers by tick under one 100 ms interval, so no Node timer ever holds a
+    // long delay (setTimeout would fire it after 1 ms). CONNECT timeouts come from config.
+    const w = new TimerWheel();
+    const t = timer();
+    const delayMs = 3_000_000_000;
+    const before = performance.now();
+    w.schedule(t, delayMs);
+    const after = performance.now();
+    expect(t.dueTick).toBeGreaterThanOrEqual(Math.ceil((before + delayMs) / TICK_MS));
+    expect(t.dueTick).toBeLessThanOrEqual(Math.ceil((after + delayMs) / TICK_MS) + 1);
+    await sleep(3 * TICK_MS);
+    expect(t.firedAt).toEqual([]);
+    expect(w.size).toBe(1);
+    w.cancel(t);
+    expect(w.size).toBe(0);
+  });
 });
