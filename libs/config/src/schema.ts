@@ -30,6 +30,16 @@ export const mqttSchema = z
   .object({
     port: int(0, 65535).default(1883).describe('MQTT over TCP listen port (0 = any free port)'),
     maxPacketBytes: int(1, 268_435_455).default(1_048_576).describe('Largest MQTT packet accepted, in bytes'),
+    maxTopicLevels: int(1, 65535)
+      .default(128)
+      .describe(
+        'Most levels in a topic name or filter (a shared filter counts its inner filter), like EMQX `max_topic_levels`; deeper ones are refused (PUBLISH 0x90, SUBSCRIBE 0x8F, will 0x90)',
+      ),
+    maxTopicLength: int(1, 65535)
+      .default(4096)
+      .describe(
+        'Longest topic name or filter, in UTF-8 bytes (MQTT allows 65535); bounds what one topic costs in the match cache, the retained index and the log. Longer ones are refused like deeper ones',
+      ),
     maxKeepAliveSec: int(0, 65535)
       .default(0)
       .describe('Cap on the keep-alive a client may ask for (0 = no cap)'),

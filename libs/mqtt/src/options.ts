@@ -9,6 +9,10 @@ export interface MqttOptions {
   /** Bytes buffered per TCP connection before write() reports full. */
   maxBufferedBytes: number;
   maxPacketBytes: number;
+  /** Most levels in a topic name or filter (a shared filter: its inner filter). */
+  maxTopicLevels: number;
+  /** Longest topic name or filter, in UTF-8 bytes. */
+  maxTopicLength: number;
   /** 0 = no cap. */
   maxKeepAliveSec: number;
   maxInflight: number;

@@ -4,14 +4,16 @@
 // had in flight.
 import { ClientPermissions, type ConnectInfo } from '@edgemq/access';
 import type { IConnectPacket } from 'mqtt-packet';
-import { connectRefused } from '../errors.js';
+import { connectRefused, MqttError } from '../errors.js';
 import type { ConnectingClient } from '../handler-context.js';
 import { type NegotiatedSession, negotiate, sessionExpiryMs } from '../negotiated-session.js';
 import { type MqttProtocolState, parkedState } from '../protocol-state.js';
 import { ReasonCode } from '../reason-codes.js';
+import { topicNameBreach } from '../topic-limits.js';
 
 export async function handleConnect(conn: ConnectingClient, packet: IConnectPacket): Promise<void> {
   const { settings, connack } = negotiate(packet, conn.version, conn.options);
+  if (settings.will) checkWillTopicLimits(conn, settings.will.topic);
   const permissions = await authenticate(conn, packet, settings);
   if (conn.closed) return; // gone while access control answered: nothing was claimed
   conn.settle(settings);
@@ -39,6 +41,19 @@ export async function handleConnect(conn: ConnectingClient, packet: IConnectPack
   // [MQTT-3.2.2-1] a clean session never reports a present session.
   const present = !settings.cleanStart && result.present;
   conn.corked(() => conn.open(result, present, connack, permissions));
+}
+
+/**
+ * A will topic past mqtt.maxTopicLevels / mqtt.maxTopicLength is refused before anything is
+ * asked or claimed: 5.0 CONNACK 0x90 Topic Name invalid ("the Will Topic Name is not
+ * malformed, but is not accepted by this Server"); 3.1.1 has no return code for it, so the
+ * connection is closed without a CONNACK.
+ */
+function checkWillTopicLimits(conn: ConnectingClient, topic: string): void {
+  const breach = topicNameBreach(topic, conn.options);
+  if (breach !== undefined) {
+    throw new MqttError(ReasonCode.topicNameInvalid, `will ${breach}`, conn.version === 5);
+  }
 }
 
 /**

@@ -10,6 +10,7 @@ import type { OpenMqttClient } from '../open-client.js';
 import { ReasonCode, SUBACK_FAILURE } from '../reason-codes.js';
 import { sendSuback } from '../send.js';
 import { mqttSubscriptionData } from '../subscription-data.js';
+import { topicFilterBreach } from '../topic-limits.js';
 
 interface Granted {
   qos: QoS;
@@ -27,16 +28,17 @@ export async function handleSubscribe(client: OpenMqttClient, packet: ISubscribe
   const { link } = client;
   const subscriptionId = packet.properties?.subscriptionIdentifier as number | undefined;
   if (subscriptionId === 0) throw protocolError('subscription identifier 0'); // [MQTT-3.8.2-?]
-  const outcomes = packet.subscriptions.map((sub): Outcome | Promise<Outcome> => {
-    const refusal = refusalFor(link, sub, subscriptionId);
-    if (refusal !== undefined) return { code: refusal };
-    // The access seam's subscribe step, per filter: a refused one does not stop the rest.
-    const allowed = client.permissions.maySubscribe(sub.topic);
-    if (allowed === true) return grant(client, sub, subscriptionId);
-    if (allowed === false) return { code: notAuthorized(link) };
-    return allowed.then((yes) => (yes ? grant(client, sub, subscriptionId) : { code: notAuthorized(link) }));
-  });
-  const settled = await Promise.all(outcomes);
+  // Every filter is judged before any is granted: one that makes the whole packet a protocol
+  // error throws here, while nothing is under way. (A grant already started would be left
+  // un-awaited, and its rejection, unhandled, would end the process.)
+  const refusals = packet.subscriptions.map((sub) => refusalFor(link, sub, subscriptionId));
+  const outcomes = packet.subscriptions.map((sub, i) => outcomeOf(client, sub, refusals[i], subscriptionId));
+  // Every outcome is awaited, even after one failed, before the connection is failed with it.
+  const settled: Outcome[] = [];
+  for (const result of await Promise.allSettled(outcomes)) {
+    if (result.status === 'rejected') throw result.reason;
+    settled.push(result.value);
+  }
   const codes = settled.map((outcome) => outcome.code);
   const granted = settled.flatMap((outcome) => (outcome.granted ? [outcome.granted] : []));
   link.corked(() => {
@@ -55,6 +57,22 @@ export async function handleSubscribe(client: OpenMqttClient, packet: ISubscribe
       }
     }
   });
+}
+
+/**
+ * One filter's outcome: its refusal, access control's verdict, or the grant. Async so that
+ * whatever a step throws (an access provider's bug) becomes this filter's rejection.
+ */
+async function outcomeOf(
+  client: OpenMqttClient,
+  sub: ISubscription,
+  refusal: number | undefined,
+  subscriptionId: number | undefined,
+): Promise<Outcome> {
+  if (refusal !== undefined) return { code: refusal };
+  // The access seam's subscribe step, per filter: a refused one does not stop the rest.
+  const allowed = await client.permissions.maySubscribe(sub.topic);
+  return allowed ? grant(client, sub, subscriptionId) : { code: notAuthorized(client.link) };
 }
 
 /** Adds the subscription; resolves with the granted QoS as SUBACK code and what follows it. */
@@ -99,6 +117,10 @@ function refusalFor(
   const v5 = link.version === 5;
   if (!validateTopicFilter(sub.topic)) return v5 ? ReasonCode.topicFilterInvalid : SUBACK_FAILURE;
   const { options } = link;
+  // Past mqtt.maxTopicLevels / mqtt.maxTopicLength: refused like an invalid filter (as EMQX does).
+  if (topicFilterBreach(sub.topic, options) !== undefined) {
+    return v5 ? ReasonCode.topicFilterInvalid : SUBACK_FAILURE;
+  }
   const shared = parseSharedFilter(sub.topic);
   if (shared && !options.sharedSubscriptions)
     return v5 ? ReasonCode.sharedSubscriptionsNotSupported : SUBACK_FAILURE;
