@@ -31,6 +31,11 @@ export function createMetrics(status: () => NodeStatus, protocols: readonly Prot
     'droppedQueueOverflow',
   );
   counter('edgemq_dropped_expired_total', 'Messages that expired before delivery', 'droppedExpired');
+  counter(
+    'edgemq_connection_errors_total',
+    'Client connections closed because handling their input failed inside the node (not a protocol error)',
+    'connectionErrors',
+  );
   const gauge = (name: string, help: string, read: (s: NodeStatus) => number) =>
     new Gauge({
       name,

@@ -17,6 +17,8 @@ export class Counters {
   droppedUnencodable = 0;
   /** QoS 1 messages re-delivered from the log for sessions whose node died. */
   replayed = 0;
+  /** Client connections closed because handling their input failed inside the node (not a protocol error). */
+  connectionErrors = 0;
 
   snapshot(): Record<string, number> {
     return {
@@ -28,6 +30,7 @@ export class Counters {
       droppedTooLarge: this.droppedTooLarge,
       droppedUnencodable: this.droppedUnencodable,
       replayed: this.replayed,
+      connectionErrors: this.connectionErrors,
     };
   }
 }

@@ -263,18 +263,36 @@ export class MqttConnection
     this.teardown();
   }
 
-  /** A handler or the framer failed: refuse or disconnect as the protocol says, then close. */
+  /**
+   * A handler or the framer failed: refuse or disconnect as the protocol says, then close.
+   * This is the connection's error boundary: whatever handling its input threw or rejected
+   * with ends this connection only, never the process or another client. An error that is
+   * not an MqttError is the node's own (a bug, a failing provider or store): it is logged
+   * once at warn, counted (edgemq_connection_errors_total) and told to a 5.0 client as 0x83
+   * Implementation specific error, without its details.
+   */
   fail(error: unknown): void {
     if (this.closed) return;
-    const reason = error instanceof MqttError ? error.reasonCode : ReasonCode.unspecifiedError;
-    this.logger.debug({ clientId: this.clientId, err: String(error) }, 'closing MQTT connection');
-    const reasonString = error instanceof Error ? error.message : undefined;
-    this.corked(() => {
-      if (this.state === 'open') sendDisconnect(this, reason, reasonString);
-      else if (error instanceof MqttError && error.refuseConnect) {
-        sendConnack(this, reason, false, reasonString ? { reasonString } : undefined);
-      }
-    });
+    const expected = error instanceof MqttError;
+    if (expected) {
+      this.logger.debug({ clientId: this.clientId, err: String(error) }, 'closing MQTT connection');
+    } else {
+      this.broker.counters.connectionErrors++;
+      this.logger.warn({ clientId: this.clientId, err: error }, 'closing MQTT connection: internal error');
+    }
+    const reason = expected ? error.reasonCode : ReasonCode.implementationSpecificError;
+    const reasonString = expected ? error.message : undefined;
+    try {
+      this.corked(() => {
+        if (this.state === 'open') sendDisconnect(this, reason, reasonString);
+        else if (expected && error.refuseConnect) {
+          sendConnack(this, reason, false, reasonString ? { reasonString } : undefined);
+        }
+      });
+    } catch (sendError) {
+      // The last word could not be encoded or written: the close below still ends it.
+      this.logger.debug({ clientId: this.clientId, err: String(sendError) }, 'no DISCONNECT sent');
+    }
     this.close();
   }
 
@@ -294,19 +312,22 @@ export class MqttConnection
   }
 
   private hold(pending: Promise<void>): void {
-    this.holding = pending.then(
-      () => {
-        this.holding = undefined;
-        const backlog = this.backlog;
-        while (backlog && backlog.length > 0 && !this.holding && !this.closed) {
-          this.handle(backlog.shift() as Buffer);
-        }
-      },
-      (error) => {
-        this.holding = undefined;
-        this.fail(error);
-      },
-    );
+    this.holding = pending
+      .then(
+        () => {
+          this.holding = undefined;
+          const backlog = this.backlog;
+          while (backlog && backlog.length > 0 && !this.holding && !this.closed) {
+            this.handle(backlog.shift() as Buffer);
+          }
+        },
+        (error) => {
+          this.holding = undefined;
+          this.fail(error);
+        },
+      )
+      // Nothing from this connection's input may become an unhandled rejection.
+      .catch((error) => this.fail(error));
   }
 
   private armKeepAlive(delayMs: number): void {
