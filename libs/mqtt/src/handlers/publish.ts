@@ -10,6 +10,7 @@ import type { OpenMqttClient } from '../open-client.js';
 import { messagePropertiesOf } from '../properties.js';
 import { ReasonCode } from '../reason-codes.js';
 import { sendAck } from '../send.js';
+import { topicNameBreach } from '../topic-limits.js';
 
 export function handlePublish(client: OpenMqttClient, packet: IPublishPacket): Promise<void> | undefined {
   const { link, settings } = client;
@@ -30,6 +31,8 @@ export function handlePublish(client: OpenMqttClient, packet: IPublishPacket): P
   if (!cache?.valid || cache.topic !== topic) {
     // [MQTT-3.3.2-2] no wildcards in a topic name; [MQTT-4.7.3-1] not empty.
     if (!validateTopicName(topic)) throw protocolError(`invalid topic name "${topic}"`);
+    const breach = topicNameBreach(topic, link.options);
+    if (breach !== undefined) return refuseTopic(client, packet, packetId, breach);
     if (cache && cache.topic === topic) cache.valid = true;
   }
   if (packet.qos === 2 && client.incomingQos2?.has(packetId)) {
@@ -53,6 +56,23 @@ export function handlePublish(client: OpenMqttClient, packet: IPublishPacket): P
   return allowed.then((yes) =>
     yes ? accept(client, packet, topic, packetId) : refuse(client, packet, packetId),
   );
+}
+
+/**
+ * A topic past the node's limits (mqtt.maxTopicLevels, mqtt.maxTopicLength) is never
+ * published. 5.0 says Topic Name invalid (0x90): on the PUBACK / PUBREC of QoS 1/2, which the
+ * spec allows and which keeps the connection, and on a DISCONNECT for QoS 0, which has no
+ * ack (EMQX disconnects at every QoS). 3.1.1 cannot say why: the connection is closed.
+ */
+function refuseTopic(
+  client: OpenMqttClient,
+  packet: IPublishPacket,
+  packetId: number,
+  why: string,
+): undefined {
+  const { link } = client;
+  if (link.version !== 5 || packet.qos === 0) throw new MqttError(ReasonCode.topicNameInvalid, why);
+  sendAck(link, packet.qos === 1 ? 'puback' : 'pubrec', packetId, ReasonCode.topicNameInvalid, why);
 }
 
 /**
