@@ -183,10 +183,10 @@ export class TopicIndex<T> {
 }
 
 /**
- * Appends the values of every node under `node` matching `levels[i..]`. Walks with a stack
- * of its own, not by recursion: a topic may have as many levels as its bytes allow (32,768
- * in 65,535 bytes), far past what the call stack holds. Depth first, so the stack never
- * holds more than one waiting `+` branch per level, plus the branch being walked.
+ * Appends the values of every node under `start` matching `levels[startLevel..]`. Walks with
+ * a stack of its own, not by recursion: a topic may have as many levels as its bytes allow
+ * (32,768 in 65,535 bytes), far past what the call stack holds. Depth first, so the stack
+ * never holds more than one waiting `+` branch per level, plus the branch being walked.
  */
 function collect<T>(start: TrieNode<T>, levels: string[], startLevel: number, out: T[]): void {
   const nodes: TrieNode<T>[] = [start];
