@@ -17,7 +17,10 @@ export interface SessionRecord {
   clientId: string;
   /** Node that owns (or last owned) the session. */
   ownerNode: string;
-  /** Bumped by every claim; a save with a stale generation is refused. */
+  /**
+   * Set by every claim to a number no claim of this client had before (not necessarily
+   * the previous one plus one); saves and deletes must carry the record's current one.
+   */
   generation: number;
   /** Epoch ms after which the session may be discarded; null means never. */
   expiresAtMs: number | null;
@@ -37,12 +40,21 @@ export interface ClaimResult {
 }
 
 export interface SessionStore {
-  /** Atomically take ownership of `clientId` for `nodeId`: bumps the generation. */
+  /**
+   * Atomically take ownership of `clientId` for `nodeId` with a new, higher generation.
+   * With no live record, any queue left for the client is dropped too.
+   */
   claim(clientId: string, nodeId: string, nowMs: number): Promise<ClaimResult>;
   load(clientId: string): Promise<SessionRecord | undefined>;
-  /** Stores `record` unless a later claim has happened; returns false when refused. */
+  /**
+   * Stores `record` if its generation is the stored record's: false when a later claim
+   * replaced it, or when it was deleted or expired (a session that ended stays ended).
+   */
   save(record: SessionRecord): Promise<boolean>;
-  /** Deletes the record (and its queue) unless a later claim has happened. */
+  /**
+   * Deletes the record and its queue, leaving nothing of the client behind, if
+   * `generation` is the record's; false otherwise. The client leaves its owner's list.
+   */
   delete(clientId: string, generation: number): Promise<boolean>;
 }
 
@@ -120,6 +132,10 @@ export interface NodeRegistry {
   silentSince(beforeMs: number): Promise<string[]>;
   /** Takes responsibility for a silent node; true for exactly one caller. */
   claimDead(nodeId: string, beforeMs: number): Promise<boolean>;
+  /**
+   * Lists `clientId` as `nodeId`'s while `nodeId` owns its record (a no-op once another
+   * node claimed it). A claim by another node, or the record's delete, takes it off again.
+   */
   noteOwner(nodeId: string, clientId: string): Promise<void>;
   /** Client ids `nodeId` noted as its own (some may have moved on since). */
   owned(nodeId: string): Promise<string[]>;

@@ -122,27 +122,67 @@ describe('redis backbone on its own', () => {
     expect(a.isReady()).toBe(false);
   });
 
-  it('lays out keys under per-client hash tags, with a generation that outlives the record', async () => {
+  it('lays out keys under per-client hash tags, and a deleted session leaves none of them', async () => {
     const keyPrefix = randomPrefix();
     const a = backbone({ keyPrefix });
     try {
       const { generation } = await a.sessions.claim('dev/1', a.nodeId, Date.now());
+      await a.nodes.noteOwner(a.nodeId, 'dev/1');
       await a.queues.push('dev/1', message('t'), 10);
       await a.retained.set(message('r', { retain: true }));
       expect((await admin.keys(`${keyPrefix}:*`)).sort()).toEqual(
         [
           `${keyPrefix}:retained`,
-          `${keyPrefix}:{c:dev/1}:gen`,
+          `${keyPrefix}:generation`,
+          `${keyPrefix}:owned:${a.nodeId}`,
           `${keyPrefix}:{c:dev/1}:q`,
           `${keyPrefix}:{c:dev/1}:session`,
         ].sort(),
       );
-      expect(await admin.hgetall(a.keys.session('dev/1'))).toEqual({ owner: a.nodeId, gen: '1' });
+      expect(await admin.hgetall(a.keys.session('dev/1'))).toEqual({
+        owner: a.nodeId,
+        gen: String(generation),
+      });
       expect(await a.sessions.delete('dev/1', generation)).toBe(true);
-      expect(await admin.keys(`${keyPrefix}:{c:*`)).toEqual([`${keyPrefix}:{c:dev/1}:gen`]);
+      expect((await admin.keys(`${keyPrefix}:*`)).sort()).toEqual(
+        [`${keyPrefix}:retained`, `${keyPrefix}:generation`].sort(),
+      );
     } finally {
       await a.stop();
       a.redis.disconnect();
+      await dropKeys(keyPrefix);
+    }
+  });
+
+  it('fences a stale owner off after every key of the session it lost was deleted', async () => {
+    const keyPrefix = randomPrefix();
+    const [a, b] = [backbone({ keyPrefix }), backbone({ keyPrefix })];
+    try {
+      const stale = await a.sessions.claim('c', a.nodeId, Date.now());
+      const record = (generation: number) => ({
+        clientId: 'c',
+        ownerNode: a.nodeId,
+        generation,
+        expiresAtMs: null,
+        subscriptions: [{ filter: 'stale/#', qos: 1 as const }],
+      });
+      expect(await a.sessions.save(record(stale.generation))).toBe(true);
+      const taken = await b.sessions.claim('c', b.nodeId, Date.now());
+      expect(await b.sessions.delete('c', taken.generation)).toBe(true);
+      expect(await admin.keys(`${keyPrefix}:{c:c}*`)).toEqual([]);
+      expect(await a.sessions.save(record(stale.generation))).toBe(false);
+      expect(await admin.keys(`${keyPrefix}:{c:c}*`)).toEqual([]);
+      // Redis lost the counter (restarted empty, say): it starts again above what it gave.
+      await admin.del(a.keys.generations());
+      const fresh = await b.sessions.claim('c', b.nodeId, Date.now());
+      expect(fresh.generation).toBeGreaterThan(taken.generation);
+      expect(Number.isSafeInteger(fresh.generation)).toBe(true);
+      expect(await a.sessions.save(record(stale.generation))).toBe(false);
+      expect(await a.sessions.delete('c', stale.generation)).toBe(false);
+      expect((await a.sessions.load('c'))?.ownerNode).toBe(b.nodeId);
+    } finally {
+      a.redis.disconnect();
+      b.redis.disconnect();
       await dropKeys(keyPrefix);
     }
   });
@@ -161,13 +201,11 @@ describe('redis backbone on its own', () => {
         expiresAtMs,
         subscriptions: [],
       });
-      await a.queues.push('c-other', message('t'), 10);
       for (const key of [a.keys.session('c'), a.keys.queue('c')]) {
         const ttl = await admin.pttl(key);
         expect(ttl).toBeGreaterThan(60_000);
         expect(ttl).toBeLessThanOrEqual(120_000);
       }
-      expect(await admin.pttl(a.keys.generation('c'))).toBe(-1);
       // Saved again without an expiry: kept for good.
       await a.sessions.save({
         clientId: 'c',
@@ -178,6 +216,50 @@ describe('redis backbone on its own', () => {
       });
       expect(await admin.pttl(a.keys.session('c'))).toBe(-1);
       expect(await admin.pttl(a.keys.queue('c'))).toBe(-1);
+    } finally {
+      a.redis.disconnect();
+      await dropKeys(keyPrefix);
+    }
+  });
+
+  it('gives a queue pushed for a client with no session record a grace period, not forever', async () => {
+    const keyPrefix = randomPrefix();
+    const a = backbone({ keyPrefix });
+    try {
+      await a.queues.push('gone', message('t'), 10);
+      const ttl = await admin.pttl(a.keys.queue('gone'));
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(60_000);
+    } finally {
+      a.redis.disconnect();
+      await dropKeys(keyPrefix);
+    }
+  });
+
+  it('stores very long session expiries exactly: a TTL while Redis can hold one, none beyond', async () => {
+    const keyPrefix = randomPrefix();
+    const a = backbone({ keyPrefix });
+    try {
+      const ttlFor = async (clientId: string, expiresAtMs: number | null) => {
+        const { generation } = await a.sessions.claim(clientId, a.nodeId, Date.now());
+        await a.queues.push(clientId, message('t'), 10);
+        const saved = { clientId, ownerNode: a.nodeId, generation, expiresAtMs, subscriptions: [] };
+        expect(await a.sessions.save(saved)).toBe(true);
+        expect(await a.sessions.load(clientId)).toEqual(saved);
+        const ttl = await admin.pttl(a.keys.session(clientId));
+        expect(await admin.pttl(a.keys.queue(clientId))).toBe(ttl);
+        return ttl;
+      };
+      // MQTT 5's longest expiry short of never: 0xFFFFFFFE s, about 136 years.
+      const longest = 0xfffffffe * 1000;
+      const ttl = await ttlFor('longest', Date.now() + longest);
+      expect(ttl).toBeGreaterThan(longest);
+      expect(ttl).toBeLessThanOrEqual(longest + 60_000);
+      // 0xFFFFFFFF s means never: the broker passes null.
+      expect(await ttlFor('never', null)).toBe(-1);
+      // Past the exact integers (and what Lua prints as one): kept, like a session that never expires.
+      expect(await ttlFor('beyond', Date.now() + 1e18)).toBe(-1);
+      expect(await ttlFor('max', Number.MAX_SAFE_INTEGER)).toBe(-1);
     } finally {
       a.redis.disconnect();
       await dropKeys(keyPrefix);
@@ -278,7 +360,7 @@ describe('redis backbone across a Redis restart', () => {
       // 't' and 'u' sit on different shards, which recover independently: no order between them.
       expect(text(received).sort()).toEqual(['after', 'after too', 'before']);
       // Scripts are loaded again after the restart (EVALSHA falls back to EVAL).
-      expect((await a.sessions.claim('c', 'a', Date.now())).generation).toBe(1);
+      expect((await a.sessions.claim('c', 'a', Date.now())).previous).toBeUndefined();
     } finally {
       await Promise.all([a.stop(), b.stop()]);
     }

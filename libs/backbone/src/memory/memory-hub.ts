@@ -14,11 +14,10 @@ export class MemoryHub {
   /** Session records by client id. */
   readonly sessions = new Map<string, SessionRecord>();
   /**
-   * Latest generation claimed per client id. Outlives the record (delete, expiry) so that
-   * generations never repeat and a stale owner stays fenced off. One number per client id
-   * ever claimed: the price of that guarantee.
+   * The last generation any claim got: one counter for every client, so generations never
+   * repeat and nothing per client has to outlive its record to fence a stale owner off.
    */
-  readonly generations = new Map<string, number>();
+  lastGeneration = 0;
   /** Parked-session queues by client id, oldest first; absent when empty. */
   readonly queues = new Map<string, Message[]>();
   /** Request handlers of the nodes on this hub, by node id. */
@@ -27,7 +26,7 @@ export class MemoryHub {
   readonly heartbeats = new Map<string, number>();
   /** Replay mark per node id (ms), as of its last heartbeat. */
   readonly replayMarks = new Map<string, number>();
-  /** Client ids each node noted as its own. */
+  /** Client ids each node owns (noted, and not yet claimed elsewhere or deleted). */
   readonly owned = new Map<string, Set<string>>();
   /** Node ids with members, per shared subscription group key. */
   readonly sharedGroups = new Map<string, Set<string>>();

@@ -27,6 +27,8 @@ export class MemoryNodes implements NodeRegistry {
   }
 
   async noteOwner(nodeId: string, clientId: string): Promise<void> {
+    // Only while the node owns the record: a note after another node's claim is no-op.
+    if (this.hub.sessions.get(clientId)?.ownerNode !== nodeId) return;
     let owned = this.hub.owned.get(nodeId);
     if (!owned) {
       owned = new Set();

@@ -1,9 +1,12 @@
 // Session records on a MemoryHub. Every operation runs without awaiting, so each one is
 // atomic with respect to the others: the in-process equivalent of the Redis Lua claim.
 //
-// Generations: `claim` sets the generation to one above the latest ever claimed for the
-// client (1 for the first) and makes the claiming node the owner. `save` and `delete` with
-// a generation below the latest are refused: a later claim has fenced their caller off.
+// Generations: `claim` gives the record the next number of the hub's one counter (shared
+// by all clients) and makes the claiming node the owner. `save` and `delete` succeed only
+// with the record's current generation: a later claim, or the session's end, has fenced
+// their caller off. Since no generation repeats, nothing has to outlive a deleted record.
+// The owners' lists follow the records: a claim takes the client off the previous owner's,
+// a delete off the deleted record's owner's.
 
 import type { ClaimResult, SessionRecord, SessionStore } from '../backbone.js';
 import { copySessionRecord } from './copy.js';
@@ -22,15 +25,15 @@ export class MemorySessions implements SessionStore {
   async claim(clientId: string, nodeId: string, nowMs: number): Promise<ClaimResult> {
     if (this.#failures.sessions) throw injectedFailure('sessions.claim');
     const hub = this.#hub;
-    let current = hub.sessions.get(clientId);
+    const found = hub.sessions.get(clientId);
+    let current = found;
     if (current !== undefined && current.expiresAtMs !== null && current.expiresAtMs <= nowMs) {
-      // Expired: the session is gone, and so is everything queued for it.
-      hub.sessions.delete(clientId);
-      hub.queues.delete(clientId);
-      current = undefined;
+      current = undefined; // expired: the session is gone
     }
-    const generation = this.#latestGeneration(clientId) + 1;
-    hub.generations.set(clientId, generation);
+    // A new session never starts with messages queued for an earlier one.
+    if (current === undefined) hub.queues.delete(clientId);
+    if (found !== undefined && found.ownerNode !== nodeId) this.#disown(found.ownerNode, clientId);
+    const generation = ++hub.lastGeneration;
     const claimed: SessionRecord =
       current === undefined
         ? { clientId, ownerNode: nodeId, generation, expiresAtMs: null, subscriptions: [] }
@@ -47,23 +50,29 @@ export class MemorySessions implements SessionStore {
 
   async save(record: SessionRecord): Promise<boolean> {
     if (this.#failures.sessions) throw injectedFailure('sessions.save');
-    const latest = this.#latestGeneration(record.clientId);
-    if (record.generation < latest) return false;
-    this.#hub.generations.set(record.clientId, record.generation);
+    if (!this.#holds(record.clientId, record.generation)) return false;
     this.#hub.sessions.set(record.clientId, copySessionRecord(record));
     return true;
   }
 
   async delete(clientId: string, generation: number): Promise<boolean> {
     if (this.#failures.sessions) throw injectedFailure('sessions.delete');
-    if (generation < this.#latestGeneration(clientId)) return false;
+    const record = this.#hub.sessions.get(clientId);
+    if (record === undefined || !this.#holds(clientId, generation)) return false;
     this.#hub.sessions.delete(clientId);
     this.#hub.queues.delete(clientId);
+    this.#disown(record.ownerNode, clientId);
     return true;
   }
 
-  #latestGeneration(clientId: string): number {
-    const recorded = this.#hub.sessions.get(clientId)?.generation ?? 0;
-    return Math.max(recorded, this.#hub.generations.get(clientId) ?? 0);
+  /** Whether `generation` is the current one of `clientId`'s record. */
+  #holds(clientId: string, generation: number): boolean {
+    return this.#hub.sessions.get(clientId)?.generation === generation;
+  }
+
+  #disown(nodeId: string, clientId: string): void {
+    const owned = this.#hub.owned.get(nodeId);
+    owned?.delete(clientId);
+    if (owned?.size === 0) this.#hub.owned.delete(nodeId);
   }
 }

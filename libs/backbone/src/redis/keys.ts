@@ -1,6 +1,6 @@
 // Every Redis key the backbone uses is built here, and nowhere else (docs/redis-layout.md
 // describes each one). Per-client keys carry the hash tag `{c:<clientId>}`, so that a
-// client's session, generation and queue live in one Redis Cluster slot and one Lua script
+// client's session and queue live in one Redis Cluster slot and one Lua script
 // may touch them together. Log shards and the retained hash carry no tag: each shard may
 // live on its own cluster node.
 
@@ -29,9 +29,12 @@ export class RedisKeys {
     return `${this.prefix}:{c:${clientId}}:session`;
   }
 
-  /** String: latest generation ever claimed for `clientId`; outlives the record. */
-  generation(clientId: string): string {
-    return `${this.prefix}:{c:${clientId}}:gen`;
+  /**
+   * String (integer): the cluster-wide generation counter every claim draws from, so no two
+   * claims of any client ever get one generation (see lua/generation-1.lua). One key in all.
+   */
+  generations(): string {
+    return `${this.prefix}:generation`;
   }
 
   /** Sorted set: node id -> last heartbeat (epoch ms). */

@@ -1,5 +1,10 @@
 // Node liveness on Redis: heartbeats in one sorted set, owned client ids in one set per
 // node, and a Lua claim so exactly one survivor adopts a dead node's sessions.
+//
+// An owned set lists the sessions a node holds now, not every client it ever served: a
+// claim by another node and the delete of a session take the client off it
+// (redis-sessions.ts). noteOwner adds the client only while the node still owns the
+// record, so a note that arrives after another node's claim leaves nothing behind.
 
 import type { NodeRegistry } from '../backbone.js';
 import type { RedisClient as Redis } from './client.js';
@@ -37,7 +42,15 @@ export class RedisNodes implements NodeRegistry {
   }
 
   async noteOwner(nodeId: string, clientId: string): Promise<void> {
-    await this.redis.sadd(this.keys.owned(nodeId), clientId);
+    // Add first, then look: a claim by another node either came before the look (seen
+    // here, so the note is taken back) or after it (then that claim's own removal, sent
+    // after it, comes after this add). Separate commands: the owned set and the record may
+    // sit in different Redis Cluster slots. The caller serializes its own opens of one
+    // client (the broker's open lock), so no claim by this node runs in between.
+    const owned = this.keys.owned(nodeId);
+    await this.redis.sadd(owned, clientId);
+    const owner = await this.redis.hget(this.keys.session(clientId), 'owner');
+    if (owner !== nodeId) await this.redis.srem(owned, clientId);
   }
 
   async owned(nodeId: string): Promise<string[]> {

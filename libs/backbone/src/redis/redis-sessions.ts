@@ -1,21 +1,38 @@
 // Session records: one Redis hash per client id (`{c:<id>}:session`: owner, gen, exp and a
-// msgpack body with subscriptions and protocol state) plus a generation key that outlives
-// it. claim/save/delete are Lua scripts, so each is atomic; see lua/*.lua.
+// msgpack body with subscriptions and protocol state). claim/save/delete are Lua scripts,
+// so each is atomic; see lua/*.lua.
 //
-// A record with an expiry is garbage-collected by Redis (PEXPIREAT) GC_GRACE_MS after it;
-// until then it is discarded logically, by the next claim whose `nowMs` has passed it.
+// Fencing without a key per client: every claim draws its generation from one
+// cluster-wide counter (lua/generation-1.lua), so no two claims of any client ever share a
+// generation, and save/delete succeed only for the holder of the record's current one.
+// A stale owner's generation therefore matches neither a newer record nor, once the
+// session ended and its keys were deleted, anything at all: a deleted session cannot be
+// written back. (A per-client generation key would have to outlive the record to give
+// the same guarantee, one key per client id ever seen.)
+//
+// A record with an expiry is deleted by Redis (PEXPIREAT) GC_GRACE_MS after it; until
+// then it is discarded logically, by the next claim whose `nowMs` has passed it.
+// The node that holds a session is listed in its `owned` set (redis-nodes.ts); a claim
+// takes the client off the previous owner's set, a delete off the deleted record's owner's.
 
 import type { ClaimResult, SessionRecord, SessionStore } from '../backbone.js';
 import { type FailureSwitches, injectedFailure } from '../memory/failures.js';
 import type { RedisClient as Redis } from './client.js';
 import { decodeSessionBody, encodeSessionBody } from './codec.js';
+import { removalTime } from './key-lifetime.js';
 import type { RedisKeys } from './keys.js';
 import { type ScriptCall, scriptCaller } from './scripts.js';
 
-/** How long Redis keeps an expired record (and its queue) before deleting it itself. */
-export const GC_GRACE_MS = 60_000;
+export { GC_GRACE_MS } from './key-lifetime.js';
+
+/**
+ * A claim is retried when one with a later generation got to the record first. Each retry
+ * draws a newer generation, so it takes as many retries as claims that overtook it.
+ */
+const MAX_CLAIM_ATTEMPTS = 100;
 
 export class RedisSessions implements SessionStore {
+  readonly #generation: ScriptCall;
   readonly #claim: ScriptCall;
   readonly #save: ScriptCall;
   readonly #delete: ScriptCall;
@@ -25,24 +42,37 @@ export class RedisSessions implements SessionStore {
     private readonly keys: RedisKeys,
     private readonly failures: FailureSwitches,
   ) {
+    this.#generation = scriptCaller(redis, 'generation');
     this.#claim = scriptCaller(redis, 'claim', true);
     this.#save = scriptCaller(redis, 'save');
     this.#delete = scriptCaller(redis, 'delete');
   }
 
   #clientKeys(clientId: string): string[] {
-    return [this.keys.session(clientId), this.keys.generation(clientId), this.keys.queue(clientId)];
+    return [this.keys.session(clientId), this.keys.queue(clientId)];
   }
 
   async claim(clientId: string, nodeId: string, nowMs: number): Promise<ClaimResult> {
     if (this.failures.sessions) throw injectedFailure('sessions.claim');
-    const reply = (await this.#claim(this.#clientKeys(clientId), [nodeId, nowMs])) as [number, ...Buffer[]];
-    const [generation, owner, previousGeneration, exp, body] = reply;
-    if (owner === undefined) return { generation };
-    return {
-      generation,
-      previous: toRecord(clientId, owner.toString(), Number(previousGeneration.toString()), exp, body),
-    };
+    for (let attempt = 0; attempt < MAX_CLAIM_ATTEMPTS; attempt++) {
+      const generation = Number(await this.#generation([this.keys.generations()], []));
+      const reply = (await this.#claim(this.#clientKeys(clientId), [nodeId, nowMs, generation])) as
+        | 0
+        | Buffer[];
+      if (reply === 0) continue;
+      const [, found, previousGeneration, exp, body] = reply;
+      // The client left the set of the node that held it, whether its record lived or expired.
+      const foundOwner = found.toString();
+      if (foundOwner !== '' && foundOwner !== nodeId) {
+        await this.redis.srem(this.keys.owned(foundOwner), clientId);
+      }
+      if (previousGeneration === undefined) return { generation };
+      return {
+        generation,
+        previous: toRecord(clientId, foundOwner, Number(previousGeneration.toString()), exp, body),
+      };
+    }
+    throw new Error(`sessions.claim ${clientId}: overtaken by other claims ${MAX_CLAIM_ATTEMPTS} times`);
   }
 
   async load(clientId: string): Promise<SessionRecord | undefined> {
@@ -61,13 +91,16 @@ export class RedisSessions implements SessionStore {
       sessionExpiryMs: record.sessionExpiryMs,
     });
     const expiry = record.expiresAtMs === null ? '' : String(record.expiresAtMs);
-    const args = [record.generation, record.ownerNode, expiry, body, GC_GRACE_MS];
+    const args = [record.generation, record.ownerNode, expiry, body, removalTime(record.expiresAtMs)];
     return (await this.#save(this.#clientKeys(record.clientId), args)) === 1;
   }
 
   async delete(clientId: string, generation: number): Promise<boolean> {
     if (this.failures.sessions) throw injectedFailure('sessions.delete');
-    return (await this.#delete(this.#clientKeys(clientId), [generation])) === 1;
+    const owner = (await this.#delete(this.#clientKeys(clientId), [generation])) as string | 0;
+    if (owner === 0) return false;
+    await this.redis.srem(this.keys.owned(owner), clientId);
+    return true;
   }
 }
 

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { RedisClient as Redis } from './client.js';
 
 /** Every script the backbone calls; loading fails if one is missing from the directory. */
-export const scriptNames = ['claim', 'save', 'delete', 'push', 'claimdead'] as const;
+export const scriptNames = ['generation', 'claim', 'save', 'delete', 'push', 'claimdead'] as const;
 export type ScriptName = (typeof scriptNames)[number];
 
 interface Script {
@@ -37,6 +37,9 @@ function scripts(): Map<string, Script> {
     const match = /^([a-z][a-z0-9]*)-(\d+)\.lua$/.exec(file);
     if (match === null) continue;
     const [, name, keys] = match;
+    // Two files for one script (claim-2.lua beside a stale claim-3.lua) would make the one
+    // that runs depend on directory order.
+    if (found.has(name)) throw new Error(`Lua scripts directory ${where} holds two files for ${name}`);
     found.set(name, {
       command: `emq${name[0].toUpperCase()}${name.slice(1)}`,
       numberOfKeys: Number(keys),

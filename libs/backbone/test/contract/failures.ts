@@ -49,8 +49,9 @@ export function failureContract(fx: ContractContext): void {
     await expect(fx.a.sessions.claim(id(), fx.a.nodeId, Date.now())).rejects.toThrow();
     expect(await fx.b.sessions.load(id())).toBeUndefined();
     inject(fx.a, 'sessions', false);
-    const { generation } = await fx.a.sessions.claim(id(), fx.a.nodeId, Date.now());
-    expect(generation).toBe(1); // the failed claim bumped nothing
+    const claim = await fx.a.sessions.claim(id(), fx.a.nodeId, Date.now());
+    expect(claim.previous).toBeUndefined(); // the failed claim stored nothing
+    const { generation } = claim;
     const saved = {
       clientId: id(),
       ownerNode: fx.a.nodeId,
@@ -88,7 +89,7 @@ export function failureContract(fx: ContractContext): void {
     const topic = `${fx.prefix}/f/other`;
     await fx.b.retained.set(message(topic, { payload: 'r' }));
     expect((await fx.b.retained.get(topic))?.payload.toString()).toBe('r');
-    expect((await fx.b.sessions.claim(id(), fx.b.nodeId, Date.now())).generation).toBe(1);
+    expect((await fx.b.sessions.claim(id(), fx.b.nodeId, Date.now())).previous).toBeUndefined();
     expect((await fx.b.queues.push(id(), message(topic), 10)).length).toBe(1);
     await expect(fx.b.append([message(topic)])).resolves.toBeUndefined();
     for (const what of ['append', 'retained', 'sessions', 'queues'] as const) inject(fx.a, what, false);

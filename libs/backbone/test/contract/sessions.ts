@@ -1,6 +1,8 @@
-// Contract: session records. A claim atomically bumps the generation and takes ownership;
-// saves and deletes from an owner that a later claim has replaced are refused; an expired
-// record is discarded (with its queue) by the next claim.
+// Contract: session records. A claim atomically takes ownership with a generation no claim
+// of the client had before (higher than the last); saves and deletes must carry the
+// record's current generation, so an owner that a later claim replaced, or whose session
+// ended (deleted, expired), is refused; an expired record is discarded (with its queue) by
+// the next claim.
 
 import { beforeEach, expect, it } from 'vitest';
 import type { SessionRecord } from '../../src/backbone.js';
@@ -41,57 +43,75 @@ export function sessionContract(fx: ContractContext): void {
     expect(await fx.a.sessions.load(id())).toBeUndefined();
   });
 
-  it('first claim: generation 1, no previous, the claiming node owns an empty record', async () => {
+  it('first claim: a generation, no previous, the claiming node owns an empty record', async () => {
     const claim = await fx.a.sessions.claim(id(), fx.a.nodeId, Date.now());
-    expect(claim).toEqual({ generation: 1 });
-    expect(claim.previous).toBeUndefined();
+    expect(claim).toEqual({ generation: claim.generation });
+    expect(Number.isSafeInteger(claim.generation) && claim.generation > 0).toBe(true);
     expect(await fx.b.sessions.load(id())).toEqual({
       clientId: id(),
       ownerNode: fx.a.nodeId,
-      generation: 1,
+      generation: claim.generation,
       expiresAtMs: null,
       subscriptions: [],
     });
   });
 
   it('saved records load from both nodes', async () => {
-    await fx.a.sessions.claim(id(), fx.a.nodeId, Date.now());
-    const saved = record(id(), 1, fx.a.nodeId);
+    const { generation } = await fx.a.sessions.claim(id(), fx.a.nodeId, Date.now());
+    const saved = record(id(), generation, fx.a.nodeId);
     expect(await fx.a.sessions.save(saved)).toBe(true);
     expect(await fx.a.sessions.load(id())).toEqual(saved);
     expect(await fx.b.sessions.load(id())).toEqual(saved);
   });
 
-  it('takeover: the next claim bumps the generation, returns the previous record, keeps its state', async () => {
-    await fx.a.sessions.claim(id(), fx.a.nodeId, Date.now());
-    const saved = record(id(), 1, fx.a.nodeId);
+  it('takeover: the next claim raises the generation, returns the previous record, keeps its state', async () => {
+    const first = await fx.a.sessions.claim(id(), fx.a.nodeId, Date.now());
+    const saved = record(id(), first.generation, fx.a.nodeId);
     await fx.a.sessions.save(saved);
     const claim = await fx.b.sessions.claim(id(), fx.b.nodeId, Date.now());
-    expect(claim).toEqual({ generation: 2, previous: saved });
-    expect(await fx.a.sessions.load(id())).toEqual({ ...saved, ownerNode: fx.b.nodeId, generation: 2 });
-    expect((await fx.a.sessions.claim(id(), fx.a.nodeId, Date.now())).generation).toBe(3);
+    expect(claim).toEqual({ generation: claim.generation, previous: saved });
+    expect(claim.generation).toBeGreaterThan(first.generation);
+    expect(await fx.a.sessions.load(id())).toEqual({
+      ...saved,
+      ownerNode: fx.b.nodeId,
+      generation: claim.generation,
+    });
+    expect((await fx.a.sessions.claim(id(), fx.a.nodeId, Date.now())).generation).toBeGreaterThan(
+      claim.generation,
+    );
   });
 
   it('refuses a save from a stale generation and keeps the newer record', async () => {
-    await fx.a.sessions.claim(id(), fx.a.nodeId, Date.now());
-    await fx.b.sessions.claim(id(), fx.b.nodeId, Date.now());
-    expect(await fx.a.sessions.save(record(id(), 1, fx.a.nodeId))).toBe(false);
+    const stale = await fx.a.sessions.claim(id(), fx.a.nodeId, Date.now());
+    const { generation } = await fx.b.sessions.claim(id(), fx.b.nodeId, Date.now());
+    expect(await fx.a.sessions.save(record(id(), stale.generation, fx.a.nodeId))).toBe(false);
     const current = await fx.a.sessions.load(id());
     expect(current?.ownerNode).toBe(fx.b.nodeId);
-    expect(current?.generation).toBe(2);
+    expect(current?.generation).toBe(generation);
     expect(current?.subscriptions).toEqual([]);
-    expect(await fx.b.sessions.save(record(id(), 2, fx.b.nodeId))).toBe(true);
-    expect(await fx.a.sessions.load(id())).toEqual(record(id(), 2, fx.b.nodeId));
+    expect(await fx.b.sessions.save(record(id(), generation, fx.b.nodeId))).toBe(true);
+    expect(await fx.a.sessions.load(id())).toEqual(record(id(), generation, fx.b.nodeId));
   });
 
-  it('discards an expired record and its queue at the next claim, still bumping the generation', async () => {
-    await fx.a.sessions.claim(id(), fx.a.nodeId, Date.now());
-    const saved = record(id(), 1, fx.a.nodeId);
+  it('refuses a save or delete whose generation no claim gave the record', async () => {
+    expect(await fx.a.sessions.save(record(id(), 1, fx.a.nodeId))).toBe(false);
+    expect(await fx.a.sessions.load(id())).toBeUndefined();
+    const { generation } = await fx.a.sessions.claim(id(), fx.a.nodeId, Date.now());
+    expect(await fx.a.sessions.save(record(id(), generation + 1, fx.a.nodeId))).toBe(false);
+    expect(await fx.a.sessions.delete(id(), generation + 1)).toBe(false);
+    expect((await fx.b.sessions.load(id()))?.generation).toBe(generation);
+  });
+
+  it('discards an expired record and its queue at the next claim, still raising the generation', async () => {
+    const first = await fx.a.sessions.claim(id(), fx.a.nodeId, Date.now());
+    const saved = record(id(), first.generation, fx.a.nodeId);
     await fx.a.sessions.save(saved);
     await fx.a.queues.push(id(), message(`${fx.prefix}/q`), 10);
     const claim = await fx.b.sessions.claim(id(), fx.b.nodeId, saved.expiresAtMs as number);
     expect(claim.previous).toBeUndefined();
-    expect(claim.generation).toBeGreaterThan(1);
+    expect(claim.generation).toBeGreaterThan(first.generation);
+    // The expired session's owner can no longer write it back.
+    expect(await fx.a.sessions.save(saved)).toBe(false);
     expect(await fx.a.queues.length(id())).toBe(0);
     expect(await fx.a.sessions.load(id())).toEqual({
       clientId: id(),
@@ -103,29 +123,42 @@ export function sessionContract(fx: ContractContext): void {
   });
 
   it('returns the previous record when the claim comes just before expiry', async () => {
-    await fx.a.sessions.claim(id(), fx.a.nodeId, Date.now());
-    const saved = record(id(), 1, fx.a.nodeId);
+    const { generation } = await fx.a.sessions.claim(id(), fx.a.nodeId, Date.now());
+    const saved = record(id(), generation, fx.a.nodeId);
     await fx.a.sessions.save(saved);
     await fx.a.queues.push(id(), message(`${fx.prefix}/q`), 10);
     const claim = await fx.b.sessions.claim(id(), fx.b.nodeId, (saved.expiresAtMs as number) - 1);
-    expect(claim).toEqual({ generation: 2, previous: saved });
+    expect(claim).toEqual({ generation: claim.generation, previous: saved });
     expect(await fx.b.queues.length(id())).toBe(1);
   });
 
   it('never expires a record whose expiresAtMs is null', async () => {
-    await fx.a.sessions.claim(id(), fx.a.nodeId, Date.now());
-    const saved = { ...record(id(), 1, fx.a.nodeId), expiresAtMs: null };
+    const { generation } = await fx.a.sessions.claim(id(), fx.a.nodeId, Date.now());
+    const saved = { ...record(id(), generation, fx.a.nodeId), expiresAtMs: null };
     await fx.a.sessions.save(saved);
     const claim = await fx.b.sessions.claim(id(), fx.b.nodeId, Number.MAX_SAFE_INTEGER);
     expect(claim.previous).toEqual(saved);
   });
 
+  it('keeps a record expiring 0xFFFFFFFE s (MQTT 5 just short of never) or further ahead', async () => {
+    // 2^52 ms and 1e18 ms lie beyond what Redis's Lua prints as an integer (1e17).
+    for (const ahead of [0xfffffffe * 1000, 2 ** 52, 1e18]) {
+      const { generation } = await fx.a.sessions.claim(id(), fx.a.nodeId, Date.now());
+      const saved = { ...record(id(), generation, fx.a.nodeId), expiresAtMs: Date.now() + ahead };
+      expect(await fx.a.sessions.save(saved)).toBe(true);
+      expect(await fx.b.sessions.load(id())).toEqual(saved);
+      // 1024 ms before it: at 1e18 the nearest smaller double is 128 below.
+      const claim = await fx.b.sessions.claim(id(), fx.b.nodeId, (saved.expiresAtMs as number) - 1024);
+      expect(claim.previous).toEqual(saved);
+    }
+  });
+
   it('refuses a delete from a stale generation, keeping record and queue', async () => {
-    await fx.a.sessions.claim(id(), fx.a.nodeId, Date.now());
-    await fx.b.sessions.claim(id(), fx.b.nodeId, Date.now());
+    const stale = await fx.a.sessions.claim(id(), fx.a.nodeId, Date.now());
+    const { generation } = await fx.b.sessions.claim(id(), fx.b.nodeId, Date.now());
     await fx.b.queues.push(id(), message(`${fx.prefix}/q`), 10);
-    expect(await fx.a.sessions.delete(id(), 1)).toBe(false);
-    expect((await fx.a.sessions.load(id()))?.generation).toBe(2);
+    expect(await fx.a.sessions.delete(id(), stale.generation)).toBe(false);
+    expect((await fx.a.sessions.load(id()))?.generation).toBe(generation);
     expect(await fx.a.queues.length(id())).toBe(1);
   });
 
@@ -140,14 +173,40 @@ export function sessionContract(fx: ContractContext): void {
   });
 
   it('never reuses a generation after a delete, so a stale owner stays fenced off', async () => {
-    await fx.a.sessions.claim(id(), fx.a.nodeId, Date.now());
+    const first = await fx.a.sessions.claim(id(), fx.a.nodeId, Date.now());
+    const stale = record(id(), first.generation, fx.a.nodeId);
     const second = await fx.b.sessions.claim(id(), fx.b.nodeId, Date.now());
     expect(await fx.b.sessions.delete(id(), second.generation)).toBe(true);
-    expect(await fx.a.sessions.save(record(id(), 1, fx.a.nodeId))).toBe(false);
+    expect(await fx.a.sessions.save(stale)).toBe(false);
+    expect(await fx.a.sessions.delete(id(), first.generation)).toBe(false);
     expect(await fx.a.sessions.load(id())).toBeUndefined();
-    const third = await fx.a.sessions.claim(id(), fx.a.nodeId, Date.now());
-    expect(third.generation).toBeGreaterThan(second.generation);
-    expect(third.previous).toBeUndefined();
+    // Claimed again, by anyone, many times over: the stale owner still matches nothing.
+    let latest = second.generation;
+    for (const node of [fx.b, fx.a, fx.b]) {
+      const claim = await node.sessions.claim(id(), node.nodeId, Date.now());
+      expect(claim.generation).toBeGreaterThan(latest);
+      latest = claim.generation;
+      expect(await fx.a.sessions.save(stale)).toBe(false);
+      expect(await fx.a.sessions.delete(id(), first.generation)).toBe(false);
+      expect((await fx.b.sessions.load(id()))?.generation).toBe(latest);
+    }
+  });
+
+  it('a session that ended stays ended: its own owner cannot save it after the delete', async () => {
+    const { generation } = await fx.a.sessions.claim(id(), fx.a.nodeId, Date.now());
+    const saved = record(id(), generation, fx.a.nodeId);
+    expect(await fx.a.sessions.save(saved)).toBe(true);
+    expect(await fx.a.sessions.delete(id(), generation)).toBe(true);
+    expect(await fx.a.sessions.save(saved)).toBe(false);
+    expect(await fx.a.sessions.delete(id(), generation)).toBe(false);
+    expect(await fx.b.sessions.load(id())).toBeUndefined();
+  });
+
+  it('starts a new session with an empty queue, even if messages were left for the client', async () => {
+    await fx.a.queues.push(id(), message(`${fx.prefix}/q`), 10);
+    const claim = await fx.b.sessions.claim(id(), fx.b.nodeId, Date.now());
+    expect(claim.previous).toBeUndefined();
+    expect(await fx.a.queues.length(id())).toBe(0);
   });
 
   it('claims atomically: concurrent claims from both nodes get distinct generations', async () => {
@@ -157,21 +216,22 @@ export function sessionContract(fx: ContractContext): void {
         return node.sessions.claim(id(), node.nodeId, Date.now());
       }),
     );
-    const generations = claims.map((claim) => claim.generation).sort((x, y) => x - y);
-    expect(generations).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    const generations = claims.map((claim) => claim.generation);
+    expect(new Set(generations).size).toBe(20);
     expect(claims.filter((claim) => claim.previous === undefined)).toHaveLength(1);
-    expect((await fx.a.sessions.load(id()))?.generation).toBe(20);
+    // The claims took effect one after the other, each with a higher generation: the last wins.
+    expect((await fx.a.sessions.load(id()))?.generation).toBe(Math.max(...generations));
   });
 
   it('keeps sessions of different clients apart', async () => {
     await fx.a.sessions.claim(id('x'), fx.a.nodeId, Date.now());
-    expect((await fx.b.sessions.claim(id('y'), fx.b.nodeId, Date.now())).generation).toBe(1);
+    expect((await fx.b.sessions.claim(id('y'), fx.b.nodeId, Date.now())).previous).toBeUndefined();
     expect((await fx.a.sessions.load(id('x')))?.ownerNode).toBe(fx.a.nodeId);
   });
 
   it('is not changed by callers mutating records they saved or got back', async () => {
-    await fx.a.sessions.claim(id(), fx.a.nodeId, Date.now());
-    const saved = record(id(), 1, fx.a.nodeId);
+    const { generation } = await fx.a.sessions.claim(id(), fx.a.nodeId, Date.now());
+    const saved = record(id(), generation, fx.a.nodeId);
     await fx.a.sessions.save(saved);
     saved.subscriptions.push({ filter: 'mutated', qos: 0 });
     (saved.protocolState as { inflight: number[] }).inflight.push(99);
@@ -180,6 +240,6 @@ export function sessionContract(fx: ContractContext): void {
     if (loaded !== undefined) loaded.ownerNode = 'mutated';
     const claim = await fx.b.sessions.claim(id(), fx.b.nodeId, Date.now());
     claim.previous?.subscriptions.splice(0);
-    expect(await fx.a.sessions.load(id())).toEqual(record(id(), 2, fx.b.nodeId));
+    expect(await fx.a.sessions.load(id())).toEqual(record(id(), claim.generation, fx.b.nodeId));
   });
 }
