@@ -8,6 +8,7 @@ import { type RedisServer, startRedis } from '@edgemq/testkit';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisBackbone, type RedisBackboneOptions } from '../src/index.js';
+import { OwnedSessions } from '../src/redis/owned-sessions.js';
 import { shardOf } from '../src/redis/shard.js';
 import { collect, message, text, waitFor } from './contract/fixture.js';
 import { backboneContract } from './contract.js';
@@ -180,6 +181,30 @@ describe('redis backbone on its own', () => {
       expect(await a.sessions.save(record(stale.generation))).toBe(false);
       expect(await a.sessions.delete('c', stale.generation)).toBe(false);
       expect((await a.sessions.load('c'))?.ownerNode).toBe(b.nodeId);
+    } finally {
+      a.redis.disconnect();
+      b.redis.disconnect();
+      await dropKeys(keyPrefix);
+    }
+  });
+
+  it("keeps a node's owned entry when a removal for a generation that ended there arrives late", async () => {
+    const keyPrefix = randomPrefix();
+    const [a, b] = [backbone({ keyPrefix }), backbone({ keyPrefix })];
+    const owned = new OwnedSessions(a.redis, a.keys);
+    try {
+      const first = await a.sessions.claim('c', a.nodeId, Date.now());
+      await a.nodes.noteOwner(a.nodeId, 'c');
+      await b.sessions.claim('c', b.nodeId, Date.now());
+      expect(await a.nodes.owned(a.nodeId)).toEqual([]);
+      const again = await a.sessions.claim('c', a.nodeId, Date.now());
+      await a.nodes.noteOwner(a.nodeId, 'c');
+      expect(await admin.hgetall(a.keys.owned(a.nodeId))).toEqual({ c: String(again.generation) });
+      // b's removal of the first generation, delayed past a's new claim: a keeps the client.
+      await owned.disown(a.nodeId, 'c', first.generation);
+      expect(await a.nodes.owned(a.nodeId)).toEqual(['c']);
+      expect(await a.sessions.delete('c', again.generation)).toBe(true);
+      expect(await admin.exists(a.keys.owned(a.nodeId))).toBe(0);
     } finally {
       a.redis.disconnect();
       b.redis.disconnect();

@@ -47,7 +47,7 @@ export class RedisKeys {
     return `${this.prefix}:replay`;
   }
 
-  /** Set: client ids whose sessions `nodeId` took (for adoption if it dies). */
+  /** Hash: client id -> generation, the sessions `nodeId` holds (for adoption if it dies). */
   owned(nodeId: string): string {
     return `${this.prefix}:owned:${nodeId}`;
   }

@@ -14,6 +14,7 @@ import { createFailureSwitches, type FailureSwitches, injectedFailure } from '..
 import { RemoteHandlers } from '../remote-handlers.js';
 import { createRedisClient, describeClient, type RedisClient } from './client.js';
 import { RedisKeys } from './keys.js';
+import { OwnedSessions } from './owned-sessions.js';
 import { RedisControl } from './redis-control.js';
 import { RedisLog } from './redis-log.js';
 import { RedisNodes } from './redis-nodes.js';
@@ -105,10 +106,11 @@ export class RedisBackbone implements Backbone {
           console.error(`[backbone:redis ${this.nodeId}] skipped ${stream} ${id}`, error)),
     });
     this.retained = new RedisRetained(this.redis, this.keys, this.failures);
-    this.sessions = new RedisSessions(this.redis, this.keys, this.failures);
+    const ownedSessions = new OwnedSessions(this.redis, this.keys);
+    this.sessions = new RedisSessions(this.redis, this.keys, this.failures, ownedSessions);
     this.queues = new RedisQueues(this.redis, this.keys, this.failures);
     this.control = new RedisControl(this.redis, this.keys, this.nodeId);
-    this.nodes = new RedisNodes(this.redis, this.keys);
+    this.nodes = new RedisNodes(this.redis, this.keys, ownedSessions);
     this.shared = new RedisShared(this.redis, this.keys, this.control);
   }
 

@@ -1,14 +1,10 @@
-// Node liveness on Redis: heartbeats in one sorted set, owned client ids in one set per
-// node, and a Lua claim so exactly one survivor adopts a dead node's sessions.
-//
-// An owned set lists the sessions a node holds now, not every client it ever served: a
-// claim by another node and the delete of a session take the client off it
-// (redis-sessions.ts). noteOwner adds the client only while the node still owns the
-// record, so a note that arrives after another node's claim leaves nothing behind.
+// Node liveness on Redis: heartbeats in one sorted set, the sessions each node holds
+// (owned-sessions.ts), and a Lua claim so exactly one survivor adopts a dead node's sessions.
 
 import type { NodeRegistry } from '../backbone.js';
 import type { RedisClient as Redis } from './client.js';
 import type { RedisKeys } from './keys.js';
+import type { OwnedSessions } from './owned-sessions.js';
 import { type ScriptCall, scriptCaller } from './scripts.js';
 
 export class RedisNodes implements NodeRegistry {
@@ -17,6 +13,7 @@ export class RedisNodes implements NodeRegistry {
   constructor(
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
+    private readonly ownedSessions: OwnedSessions,
   ) {
     this.#claimDead = scriptCaller(redis, 'claimdead');
   }
@@ -42,19 +39,11 @@ export class RedisNodes implements NodeRegistry {
   }
 
   async noteOwner(nodeId: string, clientId: string): Promise<void> {
-    // Add first, then look: a claim by another node either came before the look (seen
-    // here, so the note is taken back) or after it (then that claim's own removal, sent
-    // after it, comes after this add). Separate commands: the owned set and the record may
-    // sit in different Redis Cluster slots. The caller serializes its own opens of one
-    // client (the broker's open lock), so no claim by this node runs in between.
-    const owned = this.keys.owned(nodeId);
-    await this.redis.sadd(owned, clientId);
-    const owner = await this.redis.hget(this.keys.session(clientId), 'owner');
-    if (owner !== nodeId) await this.redis.srem(owned, clientId);
+    await this.ownedSessions.note(nodeId, clientId);
   }
 
   async owned(nodeId: string): Promise<string[]> {
-    return this.redis.smembers(this.keys.owned(nodeId));
+    return this.ownedSessions.list(nodeId);
   }
 
   async forget(nodeId: string): Promise<void> {

@@ -12,8 +12,8 @@
 //
 // A record with an expiry is deleted by Redis (PEXPIREAT) GC_GRACE_MS after it; until
 // then it is discarded logically, by the next claim whose `nowMs` has passed it.
-// The node that holds a session is listed in its `owned` set (redis-nodes.ts); a claim
-// takes the client off the previous owner's set, a delete off the deleted record's owner's.
+// The node that holds a session is listed in its owned hash (owned-sessions.ts); a claim
+// takes the client off the previous owner's, a delete off the deleted record's owner's.
 
 import type { ClaimResult, SessionRecord, SessionStore } from '../backbone.js';
 import { type FailureSwitches, injectedFailure } from '../memory/failures.js';
@@ -21,6 +21,7 @@ import type { RedisClient as Redis } from './client.js';
 import { decodeSessionBody, encodeSessionBody } from './codec.js';
 import { removalTime } from './key-lifetime.js';
 import type { RedisKeys } from './keys.js';
+import type { OwnedSessions } from './owned-sessions.js';
 import { type ScriptCall, scriptCaller } from './scripts.js';
 
 export { GC_GRACE_MS } from './key-lifetime.js';
@@ -41,6 +42,7 @@ export class RedisSessions implements SessionStore {
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
     private readonly failures: FailureSwitches,
+    private readonly ownedSessions: OwnedSessions,
   ) {
     this.#generation = scriptCaller(redis, 'generation');
     this.#claim = scriptCaller(redis, 'claim', true);
@@ -58,18 +60,18 @@ export class RedisSessions implements SessionStore {
       const generation = Number(await this.#generation([this.keys.generations()], []));
       const reply = (await this.#claim(this.#clientKeys(clientId), [nodeId, nowMs, generation])) as
         | 0
-        | Buffer[];
+        | [Buffer, Buffer, Buffer, number, Buffer, Buffer];
       if (reply === 0) continue;
-      const [, found, previousGeneration, exp, body] = reply;
-      // The client left the set of the node that held it, whether its record lived or expired.
+      const [, found, foundGeneration, live, exp, body] = reply;
+      // The client left the list of the node that held it, whether its record lived or expired.
       const foundOwner = found.toString();
       if (foundOwner !== '' && foundOwner !== nodeId) {
-        await this.redis.srem(this.keys.owned(foundOwner), clientId);
+        await this.ownedSessions.disown(foundOwner, clientId, foundGeneration.toString());
       }
-      if (previousGeneration === undefined) return { generation };
+      if (Number(live) !== 1) return { generation };
       return {
         generation,
-        previous: toRecord(clientId, foundOwner, Number(previousGeneration.toString()), exp, body),
+        previous: toRecord(clientId, foundOwner, Number(foundGeneration.toString()), exp, body),
       };
     }
     throw new Error(`sessions.claim ${clientId}: overtaken by other claims ${MAX_CLAIM_ATTEMPTS} times`);
@@ -99,7 +101,7 @@ export class RedisSessions implements SessionStore {
     if (this.failures.sessions) throw injectedFailure('sessions.delete');
     const owner = (await this.#delete(this.#clientKeys(clientId), [generation])) as string | 0;
     if (owner === 0) return false;
-    await this.redis.srem(this.keys.owned(owner), clientId);
+    await this.ownedSessions.disown(owner, clientId, generation);
     return true;
   }
 }

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { RedisClient as Redis } from './client.js';
 
 /** Every script the backbone calls; loading fails if one is missing from the directory. */
-export const scriptNames = ['generation', 'claim', 'save', 'delete', 'push', 'claimdead'] as const;
+export const scriptNames = ['generation', 'claim', 'save', 'delete', 'disown', 'push', 'claimdead'] as const;
 export type ScriptName = (typeof scriptNames)[number];
 
 interface Script {
