@@ -329,7 +329,7 @@ describe.each(transports)('MQTT 5.0 CONNECT over %s', (transport) => {
       expect(client.untaken('pubrec')).toEqual([]);
     });
 
-    it("[MQTT-3.3.4-8] three QoS 1 PUBLISHes arriving together exceed the node's receive maximum (2): DISCONNECT 0x93", async () => {
+    it("[MQTT-3.3.4-7] QoS 1 PUBLISHes arriving together past the node's receive maximum (2) wait for the stores in progress: all acknowledged, no DISCONNECT", async () => {
       const topic = `rm/${unique('q1')}`;
       const { raw: client } = await raw(limits(), { clientId: unique('rm1') });
       const publish = (messageId: number) =>
@@ -346,9 +346,11 @@ describe.each(transports)('MQTT 5.0 CONNECT over %s', (transport) => {
       client.sendTogether([publish(1), publish(2)]);
       await client.next('puback');
       await client.next('puback');
+      // MQTT.js 5 ignores the receive maximum; the node takes two at a time instead of disconnecting.
       client.sendTogether([publish(3), publish(4), publish(5)]);
-      const disconnect = await client.serverDisconnect();
-      expect(disconnect.reasonCode).toBe(RC.receiveMaximumExceeded);
+      const acks = [await client.next('puback'), await client.next('puback'), await client.next('puback')];
+      expect(acks.map((ack) => ack.messageId)).toEqual([3, 4, 5]);
+      expect(client.untaken('disconnect')).toEqual([]);
     });
   });
 

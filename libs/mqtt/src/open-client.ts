@@ -13,6 +13,8 @@ export class OpenMqttClient {
   inboundQos1Pending = 0;
   /** QoS 2 packet ids received (PUBREC sent) whose PUBREL has not come; made on first use. */
   incomingQos2?: Set<number>;
+  /** Settles once the last QoS 1/2 PUBLISH being stored is (or failed); undefined when none is. */
+  latestInboundStore?: Promise<void>;
   /** The topic this client last published to (made at its first PUBLISH). */
   topicCache?: TopicCache;
 

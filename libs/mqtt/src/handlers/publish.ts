@@ -45,7 +45,15 @@ export function handlePublish(client: OpenMqttClient, packet: IPublishPacket): P
     link.version === 5 &&
     client.inboundQos1Pending + (client.incomingQos2?.size ?? 0) >= link.options.receiveMaximum
   ) {
-    // [MQTT-3.3.4-8] more unacknowledged QoS>0 PUBLISHes than our Receive Maximum.
+    // More unacknowledged QoS>0 PUBLISHes than our Receive Maximum [MQTT-3.3.4-7]. Clients
+    // that ignore it (MQTT.js 5) send bursts that arrive in one read, before the turn's
+    // append could store and acknowledge any: process at most Receive Maximum at once and
+    // let this one (and the packets after it) wait for a store in progress. Only when
+    // nothing is being stored can waiting not help (the window is unreleased QoS 2, whose
+    // PUBRELs would wait behind this packet): then DISCONNECT 0x93. A packet still waiting
+    // when the connection closes was never acknowledged: the client sends it again.
+    const storing = client.latestInboundStore;
+    if (storing) return storing.then(() => (link.closed ? undefined : handlePublish(client, packet)));
     throw new MqttError(ReasonCode.receiveMaximumExceeded, 'receive maximum exceeded');
   }
   // The access seam's publish step: answered at once when cached, awaited (holding later
@@ -115,14 +123,16 @@ function accept(client: OpenMqttClient, packet: IPublishPacket, topic: string, p
   const stored = link.broker.publish(message);
   if (packet.qos === 2) client.qos2Ids().add(packetId);
   else client.inboundQos1Pending++;
-  stored.then(
+  const settled = stored.then(
     ({ matched }) => {
+      if (client.latestInboundStore === settled) client.latestInboundStore = undefined;
       if (packet.qos === 1) client.inboundQos1Pending--;
       // 0x10 only when this node knows nobody matched (a single node); in a cluster it cannot know.
       const reason = matched === 0 ? ReasonCode.noMatchingSubscribers : ReasonCode.success;
       link.corked(() => sendAck(link, ack, packetId, reason));
     },
     () => {
+      if (client.latestInboundStore === settled) client.latestInboundStore = undefined;
       // Not stored: never acknowledge it as if it were. 5.0 says why; 3.1.1 withholds the ack.
       if (packet.qos === 1) client.inboundQos1Pending--;
       else client.incomingQos2?.delete(packetId);
@@ -132,4 +142,5 @@ function accept(client: OpenMqttClient, packet: IPublishPacket, topic: string, p
         );
     },
   );
+  client.latestInboundStore = settled;
 }
