@@ -124,7 +124,18 @@ export async function startNode(
     })),
   );
   const listeners = [ws, ...(wss ? [wss] : []), ...tcp.map((t) => t.server)];
-  for (const listener of listeners) await listener.listen();
+  try {
+    for (const listener of listeners) await listener.listen();
+  } catch (error) {
+    // A port that cannot be bound (another node on it) ends the start, and nothing this
+    // start opened stays open: an embedding process, or a test, carries on without it.
+    for (const listener of listeners) listener.stopListening();
+    for (const listener of listeners) listener.closeAll();
+    watch?.stop();
+    broker.stop();
+    await backbone.stop();
+    throw error;
+  }
   const ports = (): NodePorts => {
     const bound: NodePorts = { http: ws.port };
     for (const { spec, server } of tcp) bound[spec.name] = server.port;

@@ -29,6 +29,19 @@ const CLOSE_GOING_AWAY = 1001;
 // uWS closes a socket whose buffer passes this; the soft limit keeps us well below it.
 const HARD_BACKPRESSURE_FACTOR = 16;
 const MIN_HARD_BACKPRESSURE = 64 * 1024 * 1024;
+/**
+ * uWS listens with SO_REUSEPORT unless told otherwise, so a second node on the same port
+ * would start without error and take half of the connections and HTTP requests. Exclusive,
+ * the bind fails like the TCP listener's EADDRINUSE. (ListenOptions.LIBUS_LISTEN_EXCLUSIVE_PORT;
+ * the typings only declare it without a host, the addon takes host, port, options.)
+ */
+const LISTEN_EXCLUSIVE_PORT = 1;
+type ListenWithOptions = (
+  host: string,
+  port: number,
+  options: number,
+  cb: (socket: us_listen_socket | false) => void,
+) => void;
 
 export class WsServer {
   private readonly app: TemplatedApp;
@@ -64,11 +77,18 @@ export class WsServer {
   async listen(): Promise<number> {
     const uws = loadUws();
     let port = this.options.port;
+    const listen = this.app.listen.bind(this.app) as unknown as ListenWithOptions;
     for (const address of bindAddresses(this.options.host)) {
       const socket = await new Promise<us_listen_socket | false>((resolve) =>
-        this.app.listen(address, port, (s) => resolve(s)),
+        listen(address, port, LISTEN_EXCLUSIVE_PORT, resolve),
       );
-      if (!socket) throw new Error(`cannot listen for HTTP/WebSocket on ${address}:${port}`);
+      if (!socket) {
+        // uWS says no more than "no": the usual reason is another process on the port.
+        const what = this.options.tls ? 'HTTPS/WebSocket over TLS (wss)' : 'HTTP/WebSocket';
+        throw new Error(
+          `cannot listen for ${what} on ${address} port ${port}: the port is in use or the address cannot be bound`,
+        );
+      }
       this.listenSockets.push(socket);
       port = uws.us_socket_local_port(socket);
     }
