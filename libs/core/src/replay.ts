@@ -95,8 +95,12 @@ export class Replay {
     const session = this.state.sessions.get(clientId);
     const sinceMs = await mark;
     if (!session || sinceMs === undefined) return;
-    const replayed = await this.replayFor(new Set([session]), sinceMs);
-    await this.handReplayed(session, replayed.get(session) ?? []);
+    const replayed = (await this.replayFor(new Set([session]), sinceMs)).get(session) ?? [];
+    this.state.log.info(
+      { clientId, sinceMs, messages: replayed.length },
+      'old owner never answered the takeover: replayed the log into the session',
+    );
+    await this.handReplayed(session, replayed);
   }
 
   /** `clientId`'s session is being replayed into until `done` settles. */

@@ -101,6 +101,12 @@ export class SessionOwnership {
       previous && orphanedSinceMs !== undefined
         ? ((await this.replay.replayFor(new Set([session]), orphanedSinceMs)).get(session) ?? [])
         : [];
+    if (previous && orphanedSinceMs !== undefined) {
+      state.log.info(
+        { clientId, sinceMs: orphanedSinceMs, messages: replayed.length },
+        'old owner did not hand the session over: replayed the log into it',
+      );
+    }
     const taken = previous ? await this.parked.takeAll(clientId) : [];
     const queued = replayed.length > 0 ? taken.concat(replayed) : taken;
     if (session.persistent || state.clustered) await local.save(session, null, undefined);
