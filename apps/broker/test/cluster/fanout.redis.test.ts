@@ -160,12 +160,14 @@ describe.each(redisTopologies)('on Redis %s', (redis) => {
         // Order is kept per topic (the log is sharded by topic), not across topics: four
         // topics may arrive in any order, so compare them sorted.
         const byTopic = (a: string[], b: string[]) => a[0].localeCompare(b[0]);
-        expect(atC.map((m) => [m.topic, m.payload.toString()]).sort(byTopic)).toEqual([
-          [`${base}/k1/temp`, 't1'],
-          [`${base}/k2/hum`, 'h2'],
-          [`${base}/k3/temp/deep`, 'd3'],
-          [base, 'parent'], // '#' also matches the parent level [MQTT-4.7.1-2]
-        ].sort(byTopic));
+        expect(atC.map((m) => [m.topic, m.payload.toString()]).sort(byTopic)).toEqual(
+          [
+            [`${base}/k1/temp`, 't1'],
+            [`${base}/k2/hum`, 'h2'],
+            [`${base}/k3/temp/deep`, 'd3'],
+            [base, 'parent'], // '#' also matches the parent level [MQTT-4.7.1-2]
+          ].sort(byTopic),
+        );
         const atB = await plusOnB.take(1, 3000);
         expect(atB.map((m) => [m.topic, m.payload.toString()])).toEqual([[`${base}/k1/temp`, 't1']]);
         await expectNoMore(plusOnB, 1);
