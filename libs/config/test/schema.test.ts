@@ -12,6 +12,8 @@ const defaults = {
     maxPacketBytes: 1_048_576,
     maxKeepAliveSec: 0,
     maxInflight: 100,
+    maxTopicLevels: 128,
+    maxTopicLength: 4096,
     maxQueuedMessages: 1000,
     queueOverflow: 'dropOldest',
     maxBufferedBytes: 1_048_576,
