@@ -54,6 +54,8 @@ export async function startNode(
     nodeId,
     maxQueuedMessages: config.mqtt.maxQueuedMessages,
     queueOverflow: config.mqtt.queueOverflow,
+    // Three missed heartbeats, and never later than the node is declared dead.
+    nodeSuspectAfterMs: Math.min(3 * config.redis.heartbeatMs, config.redis.nodeDeadAfterMs),
     clustered: backbone.kind !== 'memory',
     logger: log.child({ component: 'core' }),
   });
@@ -172,6 +174,14 @@ export async function startNode(
       await Promise.race([drained, timeout]);
       for (const listener of listeners) listener.closeAll();
       watch?.stop();
+      await broker
+        .leaveSharedGroups()
+        .catch((err: unknown) =>
+          log.warn(
+            { err: String(err) },
+            'shared groups not left: the others take over once this node is silent',
+          ),
+        );
       broker.stop();
       await backbone.stop();
       log.info('EdgeMQ stopped');

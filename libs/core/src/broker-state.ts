@@ -21,6 +21,8 @@ export interface BrokerOptions {
   now?: () => number;
   /** Other nodes share the backbone: local matches are not the whole story. */
   clustered?: boolean;
+  /** A node silent this long is left out of shared-group views (default 3 s). */
+  nodeSuspectAfterMs?: number;
   /** Where core reports failures nobody waits for (a pino child logger fits). */
   logger: CoreLogger;
 }
@@ -57,7 +59,7 @@ export function createBrokerState(backbone: Backbone, options: BrokerOptions): B
     counters: new Counters(),
     sessions: new Map(),
     index: new SubscriptionIndex(options.matchCacheSize),
-    membership: new SharedMembership(backbone, clustered, options.logger),
+    membership: new SharedMembership(backbone, clustered, options.logger, options.nodeSuspectAfterMs),
     openLock: new KeyedLock(),
   };
 }

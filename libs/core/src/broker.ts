@@ -207,6 +207,11 @@ export class Broker {
     return this.adoption.adopt(deadNodeId);
   }
 
+  /** Graceful shutdown, before the backbone goes: shared groups stop counting on this node. */
+  leaveSharedGroups(): Promise<void> {
+    return this.state.membership.leaveAll();
+  }
+
   /** Node shutdown: forget local state (persistent records stay in the backbone). */
   stop(): void {
     for (const session of this.state.sessions.values()) session.expiry?.cancel();

@@ -6,22 +6,31 @@
 // node + sequence), which spreads messages evenly. On one node (memory
 // backbone) every group is delivered locally. A failed re-read keeps the view it had and
 // is retried with the next second's.
+// A node that stops gracefully leaves its groups first (leaveAll); a node that has missed
+// its heartbeats for `suspectAfterMs` is left out of every view, so the others deliver its
+// share long before it is declared dead (redis.nodeDeadAfterMs) — a message is delivered
+// twice rather than to nobody should a slow node come back (docs/invariants.md).
 import type { Backbone } from '@edgemq/backbone';
 import type { Message } from '@edgemq/model';
 import type { CoreLogger } from './core-logger.js';
 
 const REFRESH_MS = 1000;
+/** Default for `suspectAfterMs`: three missed heartbeats at the default 1 s. */
+const SUSPECT_AFTER_MS = 3000;
 
 export class SharedMembership {
   private readonly views = new Map<string, readonly string[]>();
   private timer?: NodeJS.Timeout;
   /** The periodic re-read is failing (logged once until it succeeds again). */
   private failing = false;
+  /** Nodes silent for `suspectAfterMs`, as of the last re-read: left out of every view. */
+  private suspects: ReadonlySet<string> = new Set();
 
   constructor(
     private readonly backbone: Backbone,
     private readonly clustered: boolean,
     private readonly log: CoreLogger,
+    private readonly suspectAfterMs = SUSPECT_AFTER_MS,
   ) {}
 
   start(): void {
@@ -56,6 +65,13 @@ export class SharedMembership {
     clearInterval(this.timer);
   }
 
+  /** Graceful stop: this node's members are going, so the group's messages go to the others. */
+  async leaveAll(): Promise<void> {
+    if (!this.clustered) return;
+    this.views.clear();
+    await this.backbone.shared.forgetNode(this.backbone.nodeId);
+  }
+
   /** This node got its first member of group `key`. */
   async joined(key: string): Promise<void> {
     if (!this.clustered) return;
@@ -81,6 +97,9 @@ export class SharedMembership {
   }
 
   private async refreshAll(): Promise<void> {
+    if (this.views.size === 0) return;
+    const silent = await this.backbone.nodes.silentSince(Date.now() - this.suspectAfterMs);
+    this.suspects = new Set(silent.filter((node) => node !== this.backbone.nodeId));
     for (const key of [...this.views.keys()]) await this.refresh(key);
   }
 
@@ -89,7 +108,8 @@ export class SharedMembership {
     if (!this.views.has(key)) return; // left meanwhile
     // This node has members: it is in the list even if the registry lags.
     const self = this.backbone.nodeId;
-    this.views.set(key, nodes.includes(self) ? nodes : [...nodes, self].sort());
+    const live = this.suspects.size === 0 ? nodes : nodes.filter((node) => !this.suspects.has(node));
+    this.views.set(key, live.includes(self) ? live : [...live, self].sort());
   }
 }
 
