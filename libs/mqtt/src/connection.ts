@@ -71,6 +71,10 @@ export class MqttConnection
   /** Packets that arrived while a handler held the line; made on first use. */
   private backlog?: Buffer[];
   private handedBack?: Promise<void>;
+  /** The node is shutting down: a CONNECT still being handled ends with CONNACK, then DISCONNECT 0x8B. */
+  private shuttingDown = false;
+  /** Resolved when the transport reports the socket gone (onClose), not when we asked it to close. */
+  private socketGone?: () => void;
   /** Some bytes have arrived already (the first byte has been judged). */
   private framing = false;
 
@@ -186,6 +190,7 @@ export class MqttConnection
 
   onClose(): void {
     this.teardown();
+    this.socketGone?.();
   }
 
   // --- DeliveryTarget ---
@@ -205,11 +210,29 @@ export class MqttConnection
     return this.handedBack ?? Promise.resolve();
   }
 
-  /** Server shutdown: close without a will (the node, not the client, ended it) and save the session. */
-  takeOverForShutdown(): Promise<void> {
+  /**
+   * Server shutdown: a 5.0 client is told why (DISCONNECT 0x8B, queued after whatever output
+   * is still buffered), the connection closes without its will (the node, not the client,
+   * ended it) and the session is saved. A CONNECT being handled is answered first (CONNACK,
+   * then DISCONNECT: [MQTT-3.14.0-1] no DISCONNECT before CONNACK). Resolves once the session
+   * is saved and the transport has closed the socket, i.e. flushed the DISCONNECT or gave up
+   * after its bounded wait.
+   */
+  shutDown(): Promise<void> {
+    const gone = new Promise<void>((resolve) => {
+      this.socketGone = resolve;
+    });
+    this.shuttingDown = true;
+    if (this.state === 'open') this.closeForShutdown();
+    // Before CONNACK: with a CONNECT in hand open() finishes the job; without one there is nothing to say.
+    else if (this.state === 'awaiting-connect' && !this.holding) this.close();
+    return gone.then(() => this.handedBack);
+  }
+
+  private closeForShutdown(): void {
+    this.corked(() => sendDisconnect(this, ReasonCode.serverShuttingDown));
     this.will = undefined;
     this.close();
-    return this.handedBack ?? Promise.resolve();
   }
 
   // --- ConnectingClient: the CONNECT handler drives these ---
@@ -248,6 +271,7 @@ export class MqttConnection
     // [MQTT-3.1.2-24] the server allows one and a half times the keep-alive.
     this.keepAliveMs = settings.keepAliveSec * 1500;
     if (this.keepAliveMs > 0) this.armKeepAlive(this.keepAliveMs);
+    if (this.shuttingDown) this.closeForShutdown();
   }
 
   // --- ConnectionControl ---

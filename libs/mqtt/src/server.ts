@@ -6,8 +6,6 @@ import type { Broker } from '@edgemq/core';
 import type { Acceptor, ProtocolGauge, ProtocolServer, TcpListenerSpec } from '@edgemq/transport';
 import { type ConnectionLogger, MqttConnection } from './connection.js';
 import type { MqttOptions } from './options.js';
-import { ReasonCode } from './reason-codes.js';
-import { sendDisconnect } from './send.js';
 
 export class MqttServer implements ProtocolServer {
   readonly name = 'mqtt';
@@ -41,19 +39,30 @@ export class MqttServer implements ProtocolServer {
     this.connections.delete(conn);
   };
 
+  /** Set by closeAll: a connection the listener had already accepted is shut down at once. */
+  private draining?: Promise<void>[];
+
   readonly acceptor: Acceptor = (link) => {
     const conn = new MqttConnection(link, this.broker, this.options, this.access, this.logger, this.ended);
     this.connections.add(conn);
+    // After the transport has the handler (a WebSocket reports its close synchronously).
+    this.draining?.push(Promise.resolve().then(() => conn.shutDown()));
     return conn;
   };
 
-  /** Graceful stop: tell 5.0 clients why (0x8B), close every connection, and wait for sessions to be saved. */
+  /**
+   * Graceful stop: every connection is shut down (5.0 clients get DISCONNECT 0x8B after what
+   * is buffered for them). Resolves once every session is saved and every socket closed; the
+   * node bounds the wait (shutdownTimeoutMs).
+   */
   async closeAll(): Promise<void> {
-    const handedBack: Promise<void>[] = [];
-    for (const conn of [...this.connections]) {
-      conn.corked(() => sendDisconnect(conn, ReasonCode.serverShuttingDown));
-      handedBack.push(conn.takeOverForShutdown());
+    const draining = [...this.connections].map((conn) => conn.shutDown());
+    this.draining = draining;
+    // Connections accepted meanwhile join the list (see acceptor): wait until it stops growing.
+    for (let waited = 0; waited < draining.length; ) {
+      const count = draining.length;
+      await Promise.all(draining.slice(waited));
+      waited = count;
     }
-    await Promise.all(handedBack);
   }
 }

@@ -23,7 +23,10 @@ export interface TcpServerOptions {
   requestClientCertificate?: boolean;
 }
 
+/** After end() flushed everything to the kernel: how long the peer has to close its side. */
 const END_GRACE_MS = 2000;
+/** After end(): the longest a socket waits for its output to leave (a reader that never reads). */
+const END_LIMIT_MS = 10_000;
 
 class TcpByteConnection extends CorkedOutput implements ByteConnection {
   handler?: ConnectionHandler;
@@ -92,9 +95,18 @@ class TcpByteConnection extends CorkedOutput implements ByteConnection {
   end(): void {
     if (this.closed) return;
     this.flush();
-    this.socket.end();
-    // A peer that never closes its side must not hold the socket open forever.
-    setTimeout(() => this.socket.destroy(), END_GRACE_MS).unref();
+    const socket = this.socket;
+    // FIN goes after what is buffered (a DISCONNECT last of all); meanwhile the socket is
+    // still read, so the close is not a reset that would throw away what the peer has not
+    // read yet. Destroyed only once the peer had time to close after the output left, or
+    // when a reader that never reads has had long enough.
+    socket.end();
+    const destroy = () => socket.destroy();
+    const limit = setTimeout(destroy, END_LIMIT_MS).unref();
+    socket.once('finish', () => {
+      clearTimeout(limit);
+      setTimeout(destroy, END_GRACE_MS).unref();
+    });
   }
 
   destroy(): void {

@@ -31,6 +31,10 @@ const scratch = new Scratch();
  * packet goes alone), so a burst to one client does not become one huge message.
  */
 const MAX_MESSAGE_BYTES = 64 * 1024;
+/** After end(): the longest a socket waits for its output to leave before it is closed. */
+const END_LIMIT_MS = 10_000;
+/** After our close: time for the peer to read what was sent before the close counts as done. */
+const CLOSE_LINGER_MS = 500;
 let sendingWs: WebSocket<WsUserData> | undefined;
 let sendingData: Uint8Array | undefined;
 function sendCorked(): void {
@@ -44,6 +48,10 @@ export class WsByteConnection extends CorkedOutput implements ByteConnection {
   private sentBuffered = 0;
   /** write() has reported full since the last onDrain. */
   private full = false;
+  /** end() was called with output still buffered: closes when it has left, or on this timer. */
+  private ending?: NodeJS.Timeout;
+  /** The close is ours (end()), not the peer's. */
+  private endedByUs = false;
 
   constructor(
     private readonly ws: WebSocket<WsUserData>,
@@ -113,9 +121,24 @@ export class WsByteConnection extends CorkedOutput implements ByteConnection {
   }
 
   end(): void {
-    if (this.closed) return;
+    if (this.closed || this.ending) return;
     this.flush();
-    if (!this.closed) this.ws.end(1000);
+    if (this.closed) return;
+    // uWS keeps what the kernel did not take, but end() makes it report the close at once,
+    // and nothing tells us when the rest has left: a node stopping then would drop it (a
+    // DISCONNECT last of all). So the close waits until uWS's buffer is empty (see drained),
+    // or a bounded time.
+    if (this.ws.getBufferedAmount() === 0) {
+      this.endNow();
+      return;
+    }
+    this.ending = setTimeout(() => this.endNow(), END_LIMIT_MS).unref();
+  }
+
+  private endNow(): void {
+    if (this.closed) return;
+    this.endedByUs = true;
+    this.ws.end(1000);
   }
 
   endWith(code: number, reason: string): void {
@@ -133,6 +156,11 @@ export class WsByteConnection extends CorkedOutput implements ByteConnection {
   drained(): void {
     if (this.closed) return;
     this.sentBuffered = this.ws.getBufferedAmount();
+    if (this.ending) {
+      // Closing once everything written has left (see end()), outside uWS's drain callback.
+      if (this.sentBuffered === 0) setImmediate(() => this.endNow());
+      return;
+    }
     if (this.sentBuffered + this.queuedBytes <= this.softLimitBytes) {
       this.full = false;
       this.handler?.onDrain();
@@ -143,7 +171,13 @@ export class WsByteConnection extends CorkedOutput implements ByteConnection {
   markClosed(): void {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.ending);
     this.dropQueued();
-    this.handler?.onClose();
+    const handler = this.handler;
+    // uWS reports a close we asked for at once, while it still sends the close frame and
+    // waits for the peer's: reported after a linger, so that a stopping node does not exit
+    // (resetting the socket, and what the peer has not read yet) right away.
+    if (this.endedByUs && handler) setTimeout(() => handler.onClose(), CLOSE_LINGER_MS).unref();
+    else handler?.onClose();
   }
 }
