@@ -14,6 +14,9 @@ import { isSharedGroup, type Session } from './session.js';
  * log entries carry Redis's, and a message's creation precedes its append.
  */
 const REPLAY_MARGIN_MS = 2000;
+/** A failed log read is tried again after this long, doubling up to RETRY_MAX_MS. */
+const RETRY_FIRST_MS = 100;
+const RETRY_MAX_MS = 2000;
 
 export class Replay {
   /** Adopted sessions whose replay is still running, by client id. */
@@ -48,6 +51,24 @@ export class Replay {
    * forbids a second copy. Shared groups are left out: another member may have had it.
    */
   async replayFor(sessions: ReadonlySet<Session>, sinceMs: number): Promise<Map<Session, Message[]>> {
+    // What the log holds for these sessions exists nowhere else: a failed read (Redis away)
+    // is tried again until it succeeds or none of the sessions is held here any more.
+    for (let waitMs = RETRY_FIRST_MS; ; waitMs = Math.min(2 * waitMs, RETRY_MAX_MS)) {
+      try {
+        return await this.readFor(sessions, sinceMs);
+      } catch (error) {
+        const held = [...sessions].filter((s) => this.state.sessions.get(s.clientId) === s);
+        if (held.length === 0) throw error;
+        this.state.log.warn(
+          { clientIds: held.slice(0, 10).map((s) => s.clientId), sessions: held.length, err: error },
+          `replaying the log failed: retrying in ${waitMs} ms`,
+        );
+        await new Promise((resolve) => setTimeout(resolve, waitMs));
+      }
+    }
+  }
+
+  private async readFor(sessions: ReadonlySet<Session>, sinceMs: number): Promise<Map<Session, Message[]>> {
     const { state } = this;
     const found = new Map<Session, Message[]>();
     const now = state.now();

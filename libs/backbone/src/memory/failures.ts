@@ -6,6 +6,7 @@
 //   backbone.failures.retained = true;  // retained.set/get/topics reject, nothing changes
 //   backbone.failures.sessions = true;  // sessions.claim/load/save/delete reject, nothing changes
 //   backbone.failures.queues = true;    // queues.push/take/length/clear reject, nothing changes
+//   backbone.failures.replay = true;    // replay() rejects before handing anything over
 //   backbone.failures.ready = false;    // isReady() returns false (operations still work)
 //
 // A failing operation rejects with `Error('injected failure: <operation>')` before it
@@ -18,12 +19,13 @@ export interface FailureSwitches {
   retained: boolean;
   sessions: boolean;
   queues: boolean;
+  replay: boolean;
   /** `false` makes `isReady()` report false. */
   ready: boolean;
 }
 
 export function createFailureSwitches(): FailureSwitches {
-  return { append: false, retained: false, sessions: false, queues: false, ready: true };
+  return { append: false, retained: false, sessions: false, queues: false, replay: false, ready: true };
 }
 
 /** The error a switched-off operation rejects with. */

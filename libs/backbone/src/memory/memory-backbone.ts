@@ -95,6 +95,7 @@ export class MemoryBackbone implements Backbone {
   }
 
   async replay(sinceMs: number, handle: (message: Message) => void): Promise<void> {
+    if (this.failures.replay) throw injectedFailure('replay');
     for (const message of this.hub.log.since(sinceMs)) handle(message);
   }
 }

@@ -176,7 +176,8 @@ export class RedisBackbone implements Backbone {
     return this.#log.positionMs();
   }
 
-  replay(sinceMs: number, handle: (message: Message) => void): Promise<void> {
+  async replay(sinceMs: number, handle: (message: Message) => void): Promise<void> {
+    if (this.failures.replay) throw injectedFailure('replay');
     return this.#log.replay(this.redis, sinceMs, handle);
   }
 }
