@@ -32,6 +32,11 @@ export function createMetrics(status: () => NodeStatus, protocols: readonly Prot
   );
   counter('edgemq_dropped_expired_total', 'Messages that expired before delivery', 'droppedExpired');
   counter(
+    'edgemq_backbone_data_lost_total',
+    'Times Redis was found to have lost its data (restarted empty, flushed): what it stored before is gone',
+    'backboneDataLost',
+  );
+  counter(
     'edgemq_connection_errors_total',
     'Client connections closed because handling their input failed inside the node (not a protocol error)',
     'connectionErrors',

@@ -178,6 +178,12 @@ export interface Backbone {
   append(messages: Message[]): Promise<void>;
   onRemote(handler: RemoteMessageHandler): void;
   /**
+   * `handler` runs when the shared store is found to have lost its data since this node
+   * started (Redis restarted empty or was flushed): sessions, queues, retained messages,
+   * group memberships and log entries stored before are gone. Never on the memory backbone.
+   */
+  onDataLost(handler: () => void): void;
+  /**
    * The log time up to which every other node's entry has been handed to the `onRemote`
    * handlers (in this node's clock; a read that is behind or failing holds it back).
    */

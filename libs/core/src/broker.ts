@@ -93,6 +93,7 @@ export class Broker {
     for (const topic of await this.backbone.retained.topics()) this.retained.add(topic);
     this.state.membership.start();
     this.backbone.onRemote((message) => this.acceptRemote(message));
+    this.backbone.onDataLost(() => this.dataLost());
     this.backbone.control.onRequest(async (command) => {
       if (command.type === 'takeover' && command.clientId) {
         await this.ownership.handOver(command.clientId, command.cleanStart ?? false);
@@ -230,6 +231,22 @@ export class Broker {
       const matched = this.delivery.deliver(message);
       if (!this.clustered && message.qos > 0) this.matchedLocally.set(message, matched);
     }
+  }
+
+  /**
+   * The shared store came back empty. Say so, loudly and once per event: what it held is
+   * gone and no node can bring it back. Shared groups are registered again at once, so the
+   * cluster agrees again on who delivers each group's messages.
+   */
+  private dataLost(): void {
+    this.counters.backboneDataLost++;
+    this.log.error(
+      { sessionsHere: this.state.sessions.size },
+      'the backbone lost its data (Redis restarted empty or was flushed): session records, parked-session queues, retained messages and log entries stored before are gone; messages acknowledged before it and not yet delivered are lost',
+    );
+    this.state.membership.rejoinAll().catch((error: unknown) => {
+      this.log.warn({ err: error }, 'shared groups not registered again after the data loss');
+    });
   }
 
   private accept(message: Message): void {

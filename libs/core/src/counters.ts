@@ -20,8 +20,12 @@ export class Counters {
   /** Client connections closed because handling their input failed inside the node (not a protocol error). */
   connectionErrors = 0;
 
+  /** Times the backbone was found to have lost its data (Redis restarted empty, flushed). */
+  backboneDataLost = 0;
+
   snapshot(): Record<string, number> {
     return {
+      backboneDataLost: this.backboneDataLost,
       published: this.published,
       delivered: this.delivered,
       droppedQos0Backpressure: this.droppedQos0Backpressure,

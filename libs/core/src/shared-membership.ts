@@ -65,6 +65,15 @@ export class SharedMembership {
     clearInterval(this.timer);
   }
 
+  /** The registry lost its data: register every group this node has members in again. */
+  async rejoinAll(): Promise<void> {
+    if (!this.clustered) return;
+    for (const key of [...this.views.keys()]) {
+      await this.backbone.shared.setMember(key, this.backbone.nodeId, true);
+      await this.refresh(key);
+    }
+  }
+
   /** Graceful stop: this node's members are going, so the group's messages go to the others. */
   async leaveAll(): Promise<void> {
     if (!this.clustered) return;

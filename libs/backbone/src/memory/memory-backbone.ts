@@ -89,6 +89,9 @@ export class MemoryBackbone implements Backbone {
     this.#handlers.add(handler);
   }
 
+  /** An in-process store is never lost while its node runs. */
+  onDataLost(_handler: () => void): void {}
+
   /** Entries reach other members on a microtask, so by any timer's turn they are all handed over. */
   logPositionMs(): number {
     return Date.now();

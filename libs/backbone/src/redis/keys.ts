@@ -37,6 +37,15 @@ export class RedisKeys {
     return `${this.prefix}:generation`;
   }
 
+  /**
+   * String: a random id written once when the key space is first used. A node that finds
+   * it gone (or changed) after a reconnect knows Redis lost its data (restarted empty,
+   * flushed, failed over to an empty replica).
+   */
+  dataEpoch(): string {
+    return `${this.prefix}:epoch`;
+  }
+
   /** Sorted set: node id -> last heartbeat (epoch ms). */
   nodes(): string {
     return `${this.prefix}:nodes`;

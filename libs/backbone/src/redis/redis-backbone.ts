@@ -7,6 +7,7 @@
 // Failure injection for tests: `backbone.failures`, the same switches as the memory
 // backbone (see ../memory/failures.ts).
 
+import { randomBytes } from 'node:crypto';
 import type { Message } from '@edgemq/model';
 import type { RedisOptions } from 'ioredis';
 import type { Backbone, RemoteMessageHandler } from '../backbone.js';
@@ -58,6 +59,9 @@ export interface RedisBackboneOptions {
 }
 
 export class RedisBackbone implements Backbone {
+  /** The data-epoch mark this node last saw (see RedisKeys.dataEpoch). */
+  #epoch: string | undefined;
+  readonly #dataLost: Array<() => void> = [];
   readonly kind = 'redis';
   readonly nodeId: string;
   readonly keys: RedisKeys;
@@ -92,6 +96,10 @@ export class RedisBackbone implements Backbone {
       { lazyConnect: true, maxRetriesPerRequest: 3, ...options.redisOptions },
     );
     this.redis.on('error', () => {}); // reconnects on its own; isReady() reports the outage
+    // Every (re)connect: did Redis keep its data? A failed check is tried at the next one.
+    this.redis.on('ready', () => {
+      this.#checkDataEpoch().catch(() => undefined);
+    });
     defineScripts(this.redis);
     this.#log = new RedisLog(this.keys, {
       nodeId: this.nodeId,
@@ -120,6 +128,7 @@ export class RedisBackbone implements Backbone {
     try {
       const status = this.redis.status;
       if (status !== 'ready' && status !== 'connecting' && status !== 'connect') await this.redis.connect();
+      await this.#markDataEpoch();
       await this.#log.start(this.redis);
       await this.control.start();
       // Announce the node at once; the broker's liveness loop keeps the heartbeat fresh.
@@ -170,6 +179,29 @@ export class RedisBackbone implements Backbone {
 
   onRemote(handler: RemoteMessageHandler): void {
     this.#handlers.add(handler);
+  }
+
+  onDataLost(handler: () => void): void {
+    this.#dataLost.push(handler);
+  }
+
+  /**
+   * Marks the key space (once, by whichever node comes first) and remembers the mark, so a
+   * later check can tell a reconnect to the same data from one to an emptied Redis.
+   */
+  async #markDataEpoch(): Promise<void> {
+    const key = this.keys.dataEpoch();
+    await this.redis.set(key, randomBytes(8).toString('hex'), 'NX');
+    this.#epoch = (await this.redis.get(key)) ?? undefined;
+  }
+
+  /** After a reconnect: is the mark still the one this node saw? If not, the data is gone. */
+  async #checkDataEpoch(): Promise<void> {
+    if (!this.#started || this.#epoch === undefined) return;
+    const seen = await this.redis.get(this.keys.dataEpoch());
+    if (seen === this.#epoch) return;
+    await this.#markDataEpoch();
+    for (const handler of this.#dataLost) handler();
   }
 
   logPositionMs(): number {
