@@ -18,6 +18,7 @@ import { LocalSessions } from './local-sessions.js';
 import { ParkedQueues } from './parked-queues.js';
 import { RemoteTakeover } from './remote-takeover.js';
 import { Replay } from './replay.js';
+import { SharedRecovery } from './shared-recovery.js';
 import { RetainedIndex } from './retained-index.js';
 import type { Delivery, DeliveryTarget, Session, SubscriptionOptions } from './session.js';
 import {
@@ -75,6 +76,15 @@ export class Broker {
     const remote = new RemoteTakeover(state, this.local, this.replay, this.delivery);
     this.ownership = new SessionOwnership(state, this.local, this.wills, remote, this.replay, parked);
     this.adoption = new DeadNodeAdoption(state, this.local, this.wills, this.replay);
+    const sharedRecovery = new SharedRecovery(state, this.delivery);
+    state.membership.onSuspect = (node, viewsBefore) => {
+      sharedRecovery.recover(node, viewsBefore).catch((error: unknown) => {
+        state.log.warn(
+          { suspect: node, err: error },
+          'a node went silent and reading the log for its share of shared-group messages failed: that share is lost',
+        );
+      });
+    };
   }
 
   get nodeId(): string {

@@ -69,6 +69,13 @@ export class LocalDelivery {
     return merged.get(session) ?? { qos: message.qos, via: [] };
   }
 
+  /** A copy recovered for `sub`'s session (see shared-recovery.ts): outside its queue bound. */
+  deliverRecovered(sub: Subscription, message: Message): void {
+    const delivery = deliveryOf(sub, message);
+    delivery.recovered = true;
+    this.deliverTo(sub.session, message, delivery);
+  }
+
   /** The local member of a shared group that gets `message`, if this node delivers it at all. */
   private memberFor(group: SharedGroup, message: Message): Subscription | undefined {
     return this.membership.delivers(group.key, message) ? pickMember(group) : undefined;
@@ -84,7 +91,7 @@ export class LocalDelivery {
     if (delivery.qos === 0) return;
     const queued = delivery.qos === message.qos ? message : { ...message, qos: delivery.qos };
     // Not awaited: the push never rejects (a failure is logged there).
-    this.parked.push(session.clientId, queued);
+    this.parked.push(session.clientId, queued, delivery.recovered === true);
   }
 }
 

@@ -25,6 +25,11 @@ export class SharedMembership {
   private failing = false;
   /** Nodes silent for `suspectAfterMs`, as of the last re-read: left out of every view. */
   private suspects: ReadonlySet<string> = new Set();
+  /**
+   * Told when a node becomes a suspect, with the group views from before: what the views
+   * gave that node since its replay mark never reached anyone (shared-recovery.ts).
+   */
+  onSuspect?: (node: string, viewsBefore: ReadonlyMap<string, readonly string[]>) => void;
 
   constructor(
     private readonly backbone: Backbone,
@@ -100,16 +105,20 @@ export class SharedMembership {
   delivers(key: string, message: Message): boolean {
     const nodes = this.views.get(key);
     if (!this.clustered || !nodes || nodes.length <= 1) return true;
-    const name = `${message.origin.nodeId}\u0000${message.origin.seq ?? message.createdAtMs}`;
-    const turn = hash(name) % nodes.length;
-    return nodes[turn] === this.backbone.nodeId;
+    return chosenNode(nodes, message) === this.backbone.nodeId;
   }
 
   private async refreshAll(): Promise<void> {
     if (this.views.size === 0) return;
+    const self = this.backbone.nodeId;
     const silent = await this.backbone.nodes.silentSince(Date.now() - this.suspectAfterMs);
-    this.suspects = new Set(silent.filter((node) => node !== this.backbone.nodeId));
+    const previous = this.suspects;
+    // When this node's own heartbeat is stale too, Redis was away: silence proves nothing.
+    this.suspects = silent.includes(self) ? new Set() : new Set(silent);
+    const viewsBefore = new Map(this.views);
+    const fresh = [...this.suspects].filter((node) => !previous.has(node));
     for (const key of [...this.views.keys()]) await this.refresh(key);
+    for (const node of fresh) this.onSuspect?.(node, viewsBefore);
   }
 
   private async refresh(key: string): Promise<void> {
@@ -117,9 +126,19 @@ export class SharedMembership {
     if (!this.views.has(key)) return; // left meanwhile
     // This node has members: it is in the list even if the registry lags.
     const self = this.backbone.nodeId;
+    // Taken out as a suspect by others (or lost with Redis's data), yet here with members:
+    // register again, so the others count on this node once more.
+    if (!nodes.includes(self)) await this.backbone.shared.setMember(key, self, true);
+    if (!this.views.has(key)) return;
     const live = this.suspects.size === 0 ? nodes : nodes.filter((node) => !this.suspects.has(node));
     this.views.set(key, live.includes(self) ? live : [...live, self].sort());
   }
+}
+
+/** The node of `nodes` (a group's sorted member nodes) that delivers `message`. */
+export function chosenNode(nodes: readonly string[], message: Message): string {
+  const name = `${message.origin.nodeId}\u0000${message.origin.seq ?? message.createdAtMs}`;
+  return nodes[hash(name) % nodes.length];
 }
 
 /** A group key as the `$share/{group}/{filter}` a client wrote, for logs. */
