@@ -18,7 +18,6 @@ import { LocalSessions } from './local-sessions.js';
 import { ParkedQueues } from './parked-queues.js';
 import { RemoteTakeover } from './remote-takeover.js';
 import { Replay } from './replay.js';
-import { SharedRecovery } from './shared-recovery.js';
 import { RetainedIndex } from './retained-index.js';
 import type { Delivery, DeliveryTarget, Session, SubscriptionOptions } from './session.js';
 import {
@@ -27,6 +26,7 @@ import {
   type OpenSessionResult,
   SessionOwnership,
 } from './session-ownership.js';
+import { SharedRecovery } from './shared-recovery.js';
 import { Wills } from './wills.js';
 
 export type { BrokerOptions } from './broker-state.js';

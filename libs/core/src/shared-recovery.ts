@@ -4,7 +4,7 @@
 // reads the log from the suspect's replay mark and delivers, to a local member, each QoS
 // 1/2 group message the old views gave to the suspect and the new views give to this node.
 // Copies the suspect had delivered after its mark come a second time (at least once).
-import { isExpired, type Message } from '@edgemq/model';
+import { isExpired } from '@edgemq/model';
 import type { BrokerState } from './broker-state.js';
 import type { LocalDelivery } from './local-delivery.js';
 import { isSharedGroup } from './session.js';
