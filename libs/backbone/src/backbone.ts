@@ -64,10 +64,10 @@ export interface QueuePushResult {
   dropped: number;
 }
 
-/** Capped FIFO of QoS>0 messages kept for a parked session. */
 /** What a queue at its bound gives up: its oldest message, or the one being pushed. */
 export type QueueOverflow = 'dropOldest' | 'dropNewest';
 
+/** Capped FIFO of QoS>0 messages kept for a parked session. */
 export interface QueueStore {
   /**
    * Appends to `clientId`'s queue. Past `maxLength` the queue drops its oldest messages

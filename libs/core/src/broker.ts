@@ -73,7 +73,7 @@ export class Broker {
     const parked = new ParkedQueues(state);
     this.delivery = new LocalDelivery(state, parked);
     this.replay = new Replay(state, this.delivery, parked);
-    const remote = new RemoteTakeover(state, this.local, this.replay, this.delivery);
+    const remote = new RemoteTakeover(state, this.local, this.replay, this.delivery, parked);
     this.ownership = new SessionOwnership(state, this.local, this.wills, remote, this.replay, parked);
     this.adoption = new DeadNodeAdoption(state, this.local, this.wills, this.replay);
     const sharedRecovery = new SharedRecovery(state, this.delivery);

@@ -19,13 +19,11 @@ export class Counters {
   replayed = 0;
   /** Client connections closed because handling their input failed inside the node (not a protocol error). */
   connectionErrors = 0;
-
   /** Times the backbone was found to have lost its data (Redis restarted empty, flushed). */
   backboneDataLost = 0;
 
   snapshot(): Record<string, number> {
     return {
-      backboneDataLost: this.backboneDataLost,
       published: this.published,
       delivered: this.delivered,
       droppedQos0Backpressure: this.droppedQos0Backpressure,
@@ -35,6 +33,7 @@ export class Counters {
       droppedUnencodable: this.droppedUnencodable,
       replayed: this.replayed,
       connectionErrors: this.connectionErrors,
+      backboneDataLost: this.backboneDataLost,
     };
   }
 }

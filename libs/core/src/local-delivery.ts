@@ -69,6 +69,16 @@ export class LocalDelivery {
     return merged.get(session) ?? { qos: message.qos, via: [] };
   }
 
+  /**
+   * deliveryFor, for a copy recovered for `session` (replayed from the log, or queued for it
+   * by another node): admitted once already, so outside its queue bound.
+   */
+  recoveredDeliveryFor(session: Session, message: Message): Delivery {
+    const delivery = this.deliveryFor(session, message);
+    delivery.recovered = true;
+    return delivery;
+  }
+
   /** A copy recovered for `sub`'s session (see shared-recovery.ts): outside its queue bound. */
   deliverRecovered(sub: Subscription, message: Message): void {
     const delivery = deliveryOf(sub, message);

@@ -8,6 +8,7 @@ import { isExpired } from '@edgemq/model';
 import type { BrokerState } from './broker-state.js';
 import type { LocalDelivery } from './local-delivery.js';
 import type { LocalSessions } from './local-sessions.js';
+import type { ParkedQueues } from './parked-queues.js';
 import type { Replay } from './replay.js';
 import { type DeliveryTarget, Session } from './session.js';
 import { settlesWithin } from './settles-within.js';
@@ -28,6 +29,7 @@ export class RemoteTakeover {
     private readonly local: LocalSessions,
     private readonly replay: Replay,
     private readonly delivery: LocalDelivery,
+    private readonly parked: ParkedQueues,
   ) {}
 
   /**
@@ -97,14 +99,12 @@ export class RemoteTakeover {
     const { state } = this;
     const session = state.sessions.get(clientId);
     if (!session?.target) return;
-    const late = await state.backbone.queues.take(clientId, Number.MAX_SAFE_INTEGER);
+    const late = await this.parked.takeAll(clientId);
     const now = state.now();
     for (const message of late) {
       if (isExpired(message, now) || !session.target) continue;
       // Queued on the old owner's side after it was admitted there: not a new arrival.
-      const delivery = this.delivery.deliveryFor(session, message);
-      delivery.recovered = true;
-      session.target.deliver(message, delivery);
+      session.target.deliver(message, this.delivery.recoveredDeliveryFor(session, message));
     }
   }
 }

@@ -104,9 +104,7 @@ export class Replay {
           await this.parked.push(session.clientId, message, true);
           continue;
         }
-        const delivery = this.delivery.deliveryFor(session, message);
-        delivery.recovered = true;
-        session.target.deliver(message, delivery);
+        session.target.deliver(message, this.delivery.recoveredDeliveryFor(session, message));
       }
     });
   }

@@ -70,13 +70,13 @@ export class SharedMembership {
     clearInterval(this.timer);
   }
 
-  /** The registry lost its data: register every group this node has members in again. */
+  /**
+   * The registry lost its data: re-read every group this node has members in now, not at
+   * the next second; refresh registers this node again where the registry lacks it.
+   */
   async rejoinAll(): Promise<void> {
     if (!this.clustered) return;
-    for (const key of [...this.views.keys()]) {
-      await this.backbone.shared.setMember(key, this.backbone.nodeId, true);
-      await this.refresh(key);
-    }
+    for (const key of [...this.views.keys()]) await this.refresh(key);
   }
 
   /** Graceful stop: this node's members are going, so the group's messages go to the others. */
