@@ -5,8 +5,9 @@
 // tests use real clients against an in-process node, so a warning from the node's timers
 // reaches this process.
 import { waitFor } from '@edgemq/testkit';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { type Client5, connect5, endAll } from './helpers/mqtt5.js';
+import { useTimeoutOverflowWarnings } from './helpers/process-warnings.js';
 import { transports, unique, urlFor, useTestNode } from './helpers/test-node.js';
 
 const node = useTestNode();
@@ -15,15 +16,9 @@ const node = useTestNode();
 const THIRTY_FOUR_DAYS_SEC = 3_000_000;
 const NEVER_SEC = 0xffffffff;
 
-let warnings: Error[] = [];
-const onWarning = (warning: Error) => warnings.push(warning);
-beforeEach(() => {
-  warnings = [];
-  process.on('warning', onWarning);
-});
+const overflowWarnings = useTimeoutOverflowWarnings();
 afterEach(() => {
-  process.off('warning', onWarning);
-  expect(warnings.filter((w) => w.name === 'TimeoutOverflowWarning')).toEqual([]);
+  expect(overflowWarnings()).toEqual([]);
 });
 
 /** The node has torn down every connection (so a parked session's timers are armed). */

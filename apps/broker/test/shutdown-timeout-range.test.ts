@@ -2,18 +2,11 @@
 // fired after 1 ms (with a TimeoutOverflowWarning), so a graceful shutdown stopped waiting
 // for its connections at once. The node is in-process, so its warnings reach this process.
 import { connectClient, waitFor } from '@edgemq/testkit';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useTimeoutOverflowWarnings } from './helpers/process-warnings.js';
 import { startTestNode, unique } from './helpers/test-node.js';
 
-let warnings: Error[] = [];
-const onWarning = (warning: Error) => warnings.push(warning);
-beforeEach(() => {
-  warnings = [];
-  process.on('warning', onWarning);
-});
-afterEach(() => {
-  process.off('warning', onWarning);
-});
+const overflowWarnings = useTimeoutOverflowWarnings();
 
 describe('shutdownTimeoutMs beyond 2^31-1 ms', () => {
   it('a node with shutdownTimeoutMs 3,000,000,000 stops gracefully, without a TimeoutOverflowWarning', async () => {
@@ -31,6 +24,6 @@ describe('shutdownTimeoutMs beyond 2^31-1 ms', () => {
     // The node closed the connection while it stopped; nothing waited days, nothing overflowed.
     await waitFor(() => closed, 5000, 'the client connection closed');
     await new Promise<void>((resolve) => setImmediate(resolve)); // warnings are emitted on a later tick
-    expect(warnings.filter((w) => w.name === 'TimeoutOverflowWarning')).toEqual([]);
+    expect(overflowWarnings()).toEqual([]);
   });
 });
