@@ -1,3 +1,4 @@
+export type { QueueOverflow } from '@edgemq/backbone';
 export * from '@edgemq/model';
 export * from './broker.js';
 export * from './core-logger.js';

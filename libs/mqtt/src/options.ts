@@ -1,5 +1,7 @@
 // What the MQTT layer needs to know from config.
 
+import type { QueueOverflow } from '@edgemq/core';
+
 export interface MqttOptions {
   nodeId: string;
   /** MQTT over TCP (0 = any free port). */
@@ -18,7 +20,7 @@ export interface MqttOptions {
   maxInflight: number;
   maxQueuedMessages: number;
   /** What a full session queue gives up. */
-  queueOverflow: 'dropOldest' | 'dropNewest';
+  queueOverflow: QueueOverflow;
   connectTimeoutMs: number;
   /** MQTT 5 Receive Maximum we announce and enforce. */
   receiveMaximum: number;

@@ -5,7 +5,7 @@
 // only: a message recovered for the session (re-sent, taken from its parked queue, replayed
 // from the log after a node death) was admitted once already, and dropping it would lose an
 // acknowledged message the cluster still holds (docs/invariants.md).
-import type { Counters, Message, QoS } from '@edgemq/core';
+import type { Counters, Message, QoS, QueueOverflow } from '@edgemq/core';
 
 export interface OutboundMessage {
   message: Message;
@@ -53,13 +53,11 @@ export interface OutboundSink {
   sendPubrel(packetId: number): boolean;
 }
 
-/** What a full queue gives up: its oldest live message, or the one arriving. */
-export type QueueOverflow = 'dropOldest' | 'dropNewest';
-
 export interface OutboundOptions {
   maxInflight: number;
   /** Live messages waiting, at most (recovered ones are not counted). */
   maxQueued: number;
+  /** What the queue gives up when full: its oldest live message, or the one arriving. */
   overflow: QueueOverflow;
 }
 
