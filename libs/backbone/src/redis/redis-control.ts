@@ -60,6 +60,9 @@ export class RedisControl implements ControlChannel {
       timer = setTimeout(() => reject(new Error(`node ${nodeId} did not answer ${command.type}`)), timeoutMs);
       timer.unref();
     });
+    // The answer can come while PUBLISH's own reply is still awaited (Redis Cluster delivers
+    // the message before answering the PUBLISH): mark it handled now, it is awaited below.
+    answered.catch(() => undefined);
     try {
       const receivers = await this.redis.publish(this.keys.node(nodeId), JSON.stringify(envelope));
       if (receivers === 0 && !(await this.mayBeListening(nodeId))) return false;
