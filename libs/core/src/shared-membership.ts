@@ -2,8 +2,9 @@
 // members of a group must agree on the one that delivers it. Each node registers the
 // groups it has members in; all nodes keep the sorted member-node list per group, re-read
 // as soon as a change is announced (and every second, in case an announcement was missed),
-// and pick the same node per message by hashing the message's cluster-wide name (origin
-// node + sequence), which spreads messages evenly. On one node (memory
+// and pick the same node per message by rendezvous hashing of the message's cluster-wide
+// name (origin node + sequence), which spreads messages evenly and keeps every message
+// but a departed node's where it was. On one node (memory
 // backbone) every group is delivered locally. A failed re-read keeps the view it had and
 // is retried with the next second's.
 // A node that stops gracefully leaves its groups first (leaveAll); a node that has missed
@@ -135,10 +136,47 @@ export class SharedMembership {
   }
 }
 
-/** The node of `nodes` (a group's sorted member nodes) that delivers `message`. */
+/**
+ * The node of `nodes` (a group's member nodes) that delivers `message`: rendezvous
+ * hashing, the node with the highest score for the message's cluster-wide name. Unlike a
+ * hash modulo the list's length, taking a node out moves only that node's messages, so two
+ * nodes whose views differ only by a suspect still agree on every other message (a modulo
+ * reshuffled about half of them, and those were lost while the views disagreed).
+ */
 export function chosenNode(nodes: readonly string[], message: Message): string {
-  const name = `${message.origin.nodeId}\u0000${message.origin.seq ?? message.createdAtMs}`;
-  return nodes[hash(name) % nodes.length];
+  const name = hash(`${message.origin.nodeId}\u0000${message.origin.seq ?? message.createdAtMs}`);
+  let chosen = nodes[0];
+  let best = -1;
+  for (const node of nodes) {
+    const score = mix(name ^ nodeHash(node));
+    if (score > best || (score === best && node < chosen)) {
+      best = score;
+      chosen = node;
+    }
+  }
+  return chosen;
+}
+
+const nodeHashes = new Map<string, number>();
+function nodeHash(node: string): number {
+  let h = nodeHashes.get(node);
+  if (h === undefined) {
+    h = hash(node);
+    if (nodeHashes.size > 10_000) nodeHashes.clear(); // node ids of a long-lived cluster
+    nodeHashes.set(node, h);
+  }
+  return h;
+}
+
+/** MurmurHash3's finaliser: spreads the bits of a combined hash evenly. */
+function mix(value: number): number {
+  let h = value;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
 }
 
 /** A group key as the `$share/{group}/{filter}` a client wrote, for logs. */
